@@ -1,0 +1,140 @@
+// Package awsconfig reads the shared AWS config and credentials files and
+// works out, as data, which credential source the AWS SDK default chain
+// would pick and why.
+//
+// Loading goes through the SDK's own [config.LoadSharedConfigProfile], so a
+// profile means here exactly what it means to the Go SDK. gopkg.in/ini.v1 is
+// used only to list profiles and to point at a file and line.
+package awsconfig
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/awsauth/awsauth/internal/sysenv"
+)
+
+// Files names the shared config and credentials files in use.
+type Files struct {
+	Config      string `json:"config"`
+	Credentials string `json:"credentials"`
+}
+
+// LocateFiles returns the files the SDKs read: AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE when set, else ~/.aws/config and
+// ~/.aws/credentials.
+func LocateFiles(env sysenv.Env) Files {
+	home := HomeDir(env)
+	f := Files{
+		Config:      filepath.Join(home, ".aws", "config"),
+		Credentials: filepath.Join(home, ".aws", "credentials"),
+	}
+	if v := env.Get("AWS_CONFIG_FILE"); v != "" {
+		f.Config = expandHome(v, home)
+	}
+	if v := env.Get("AWS_SHARED_CREDENTIALS_FILE"); v != "" {
+		f.Credentials = expandHome(v, home)
+	}
+	return f
+}
+
+// HomeDir is the user's home directory as the SDKs find it.
+func HomeDir(env sysenv.Env) string {
+	if h := env.Get("HOME"); h != "" {
+		return h
+	}
+	if h := env.Get("USERPROFILE"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func expandHome(p, home string) string {
+	if p == "~" {
+		return home
+	}
+	if strings.HasPrefix(p, "~/") {
+		return filepath.Join(home, p[2:])
+	}
+	return p
+}
+
+// SyntaxError is a line of a shared file that is not INI.
+type SyntaxError struct {
+	File string
+	Line int
+	Why  string
+}
+
+func (e *SyntaxError) Error() string {
+	// The line itself is never quoted: it may hold a secret key.
+	return fmt.Sprintf("%s:%d: malformed file: %s", e.File, e.Line, e.Why)
+}
+
+// Hints tells how to repair the file.
+func (e *SyntaxError) Hints() []string {
+	return []string{
+		fmt.Sprintf("fix line %d of %s: sections look like [profile NAME] (config) or [NAME] (credentials), settings like key = value", e.Line, e.File),
+	}
+}
+
+// checkSyntax reports the first line of data that the SDKs' INI readers would
+// misread. Missing files are fine: the SDKs treat them as empty.
+func checkSyntax(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	n := 0
+	inSection := false
+	for sc.Scan() {
+		n++
+		raw := sc.Text()
+		line := strings.TrimSpace(raw)
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+			continue
+		case line[0] == '[':
+			end := strings.IndexByte(line, ']')
+			if end < 0 {
+				return &SyntaxError{File: path, Line: n, Why: "section header is not closed with ]"}
+			}
+			if strings.TrimSpace(line[1:end]) == "" {
+				return &SyntaxError{File: path, Line: n, Why: "section header has no name"}
+			}
+			inSection = true
+		case raw[0] == ' ' || raw[0] == '\t':
+			// A continuation or a nested setting (for example under "s3 =").
+			if !inSection {
+				return &SyntaxError{File: path, Line: n, Why: "setting outside of any [section]"}
+			}
+		default:
+			k, _, ok := strings.Cut(line, "=")
+			if !ok {
+				return &SyntaxError{File: path, Line: n, Why: "line is neither a [section] nor key = value"}
+			}
+			if strings.TrimSpace(k) == "" {
+				return &SyntaxError{File: path, Line: n, Why: "setting has no key"}
+			}
+			if !inSection {
+				return &SyntaxError{File: path, Line: n, Why: "setting outside of any [section]"}
+			}
+		}
+	}
+	return sc.Err()
+}

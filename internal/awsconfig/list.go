@@ -1,0 +1,215 @@
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/ini.v1"
+)
+
+// Profile is one profile as the files define it, for listing.
+type Profile struct {
+	Name          string `json:"name"`
+	Kind          Kind   `json:"kind"`
+	Region        string `json:"region,omitempty"`
+	Account       string `json:"account,omitempty"`
+	Role          string `json:"role,omitempty"`
+	SourceProfile string `json:"source_profile,omitempty"`
+	SSOSession    string `json:"sso_session,omitempty"`
+	InConfig      bool   `json:"in_config"`
+	InCredentials bool   `json:"in_credentials"`
+}
+
+// Inventory is everything the shared files define, by name.
+type Inventory struct {
+	Files       Files
+	Profiles    []Profile
+	SSOSessions []string
+
+	// settings of each profile, config file values overridden by the
+	// credentials file, as the SDKs merge them.
+	settings map[string]map[string]string
+	// settings of each [sso-session NAME] section.
+	sessionSettings map[string]map[string]string
+}
+
+// Profile returns the named profile.
+func (inv *Inventory) Profile(name string) (Profile, bool) {
+	for _, p := range inv.Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// Names returns the profile names, sorted.
+func (inv *Inventory) Names() []string {
+	names := make([]string, len(inv.Profiles))
+	for i, p := range inv.Profiles {
+		names[i] = p.Name
+	}
+	return names
+}
+
+func (inv *Inventory) get(profile, key string) string { return inv.settings[profile][key] }
+
+// Load reads both shared files. A missing file is empty; a malformed one is a
+// [SyntaxError] naming the file and line.
+func Load(files Files) (*Inventory, error) {
+	inv := &Inventory{Files: files, settings: map[string]map[string]string{}, sessionSettings: map[string]map[string]string{}}
+	sessions := map[string]bool{}
+	inConfig := map[string]bool{}
+	inCreds := map[string]bool{}
+
+	cfg, err := loadINI(files.Config)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		for _, sec := range cfg.Sections() {
+			name := strings.TrimSpace(sec.Name())
+			var profile string
+			switch {
+			case name == ini.DefaultSection:
+				continue
+			case name == "default":
+				profile = "default"
+			case strings.HasPrefix(name, "profile "):
+				profile = strings.TrimSpace(strings.TrimPrefix(name, "profile "))
+			case strings.HasPrefix(name, "sso-session "):
+				sname := strings.TrimSpace(strings.TrimPrefix(name, "sso-session "))
+				sessions[sname] = true
+				m := map[string]string{}
+				for _, k := range sec.Keys() {
+					m[strings.ToLower(strings.TrimSpace(k.Name()))] = strings.TrimSpace(k.Value())
+				}
+				inv.sessionSettings[sname] = m
+				continue
+			default:
+				// services sections and unknown ones are not profiles.
+				continue
+			}
+			if profile == "" {
+				continue
+			}
+			inConfig[profile] = true
+			inv.merge(profile, sec)
+		}
+	}
+	creds, err := loadINI(files.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if creds != nil {
+		for _, sec := range creds.Sections() {
+			name := strings.TrimSpace(sec.Name())
+			if name == ini.DefaultSection || name == "" || strings.HasPrefix(name, "profile ") {
+				// The SDKs ignore [profile x] in the credentials file.
+				continue
+			}
+			inCreds[name] = true
+			inv.merge(name, sec)
+		}
+	}
+
+	for name, s := range inv.settings {
+		p := Profile{
+			Name:          name,
+			Kind:          kindOfSettings(s),
+			Region:        s["region"],
+			SourceProfile: s["source_profile"],
+			SSOSession:    s["sso_session"],
+			InConfig:      inConfig[name],
+			InCredentials: inCreds[name],
+		}
+		switch {
+		case s["role_arn"] != "":
+			p.Role = s["role_arn"]
+			p.Account = accountOfARN(s["role_arn"])
+		case s["sso_role_name"] != "":
+			p.Role = s["sso_role_name"]
+			p.Account = s["sso_account_id"]
+		}
+		if p.SourceProfile == "" && s["credential_source"] != "" {
+			p.SourceProfile = s["credential_source"]
+		}
+		inv.Profiles = append(inv.Profiles, p)
+	}
+	sort.Slice(inv.Profiles, func(i, j int) bool { return inv.Profiles[i].Name < inv.Profiles[j].Name })
+	for s := range sessions {
+		inv.SSOSessions = append(inv.SSOSessions, s)
+	}
+	sort.Strings(inv.SSOSessions)
+	return inv, nil
+}
+
+func (inv *Inventory) merge(profile string, sec *ini.Section) {
+	m := inv.settings[profile]
+	if m == nil {
+		m = map[string]string{}
+		inv.settings[profile] = m
+	}
+	for _, k := range sec.Keys() {
+		m[strings.ToLower(strings.TrimSpace(k.Name()))] = strings.TrimSpace(k.Value())
+	}
+}
+
+func loadINI(path string) (*ini.File, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err := checkSyntax(path); err != nil {
+		return nil, err
+	}
+	f, err := ini.LoadSources(ini.LoadOptions{
+		AllowNestedValues:        true,
+		SpaceBeforeInlineComment: true,
+		Insensitive:              false,
+	}, path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// kindOfSettings classifies a profile by its own settings, in the order the
+// Go SDK's resolveCredsFromProfile tests them. A role_arn wraps whatever the
+// base is, except for web identity, which assumes the role itself.
+func kindOfSettings(s map[string]string) Kind {
+	if s["role_arn"] != "" && s["web_identity_token_file"] == "" {
+		return KindAssumeRole
+	}
+	switch {
+	case s["source_profile"] != "":
+		return KindAssumeRole
+	case s["aws_access_key_id"] != "" && s["aws_secret_access_key"] != "":
+		return KindStatic
+	case s["credential_source"] != "":
+		return KindAssumeRole
+	case s["web_identity_token_file"] != "":
+		return KindWebIdentity
+	case s["sso_session"] != "":
+		return KindSSO
+	case s["sso_start_url"] != "" || s["sso_account_id"] != "" || s["sso_role_name"] != "" || s["sso_region"] != "":
+		return KindSSOLegacy
+	case s["login_session"] != "":
+		return KindLogin
+	case s["credential_process"] != "":
+		return KindProcess
+	}
+	return KindNone
+}
+
+// accountOfARN returns the account id field of an ARN, or "".
+func accountOfARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}

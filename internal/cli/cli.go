@@ -1,0 +1,186 @@
+// Package cli is the awsauth command line: the root command, its global
+// flags, and one file per command. Commands parse flags, call one domain
+// function and render its result; errors are printed once, by [Main].
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credsource"
+	"github.com/awsauth/awsauth/internal/iostreams"
+	"github.com/awsauth/awsauth/internal/sysenv"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
+var Version = ""
+
+// Deps is everything a command may touch outside its own memory.
+type Deps struct {
+	IO         *iostreams.IOStreams
+	Env        sysenv.Env
+	Now        func() time.Time
+	HTTPClient *http.Client
+}
+
+// SystemDeps wires the real process: its streams, environment, clock and a
+// bounded HTTP client.
+func SystemDeps(io *iostreams.IOStreams) Deps {
+	return Deps{
+		IO:         io,
+		Env:        sysenv.OS(),
+		Now:        time.Now,
+		HTTPClient: newHTTPClient(),
+	}
+}
+
+// newHTTPClient bounds every stage of a request so a dead endpoint is an
+// error within seconds, never a hang.
+func newHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 5 * time.Second
+	tr.ResponseHeaderTimeout = 15 * time.Second
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// globals are the flags every command has.
+type globals struct {
+	profile string
+	region  string
+	json    bool
+	debug   bool
+	noColor bool
+}
+
+// app is one run of the CLI.
+type app struct {
+	deps Deps
+	g    globals
+}
+
+// Main runs awsauth with args and returns the process exit code.
+func Main(ctx context.Context, args []string, deps Deps) int {
+	a := &app{deps: deps}
+	root := a.newRoot()
+	root.SetArgs(args)
+	root.SetIn(deps.IO.In)
+	root.SetOut(deps.IO.Out)
+	root.SetErr(deps.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	return a.report(err)
+}
+
+func (a *app) newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "awsauth",
+		Short: "Keep AWS credentials alive for long deployments",
+		Long: `awsauth shows where your AWS credentials come from and how long they live,
+and keeps long CDK / CloudFormation deployments supplied with fresh ones.
+
+It reads the same files and environment as the AWS CLI and SDKs
+(~/.aws/config, ~/.aws/credentials, AWS_PROFILE, AWS_ACCESS_KEY_ID, ...).`,
+		Example: `  # who am I, through which source, and for how long?
+  awsauth status
+  awsauth status --profile prod --json
+
+  # what does each profile use?
+  awsauth profiles`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if a.g.noColor {
+				a.deps.IO.SetColor(false)
+			}
+			return nil
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.g.profile, "profile", "", "use this profile (wins over AWS_ACCESS_KEY_ID, like the AWS CLI's --profile)")
+	pf.StringVar(&a.g.region, "region", "", "use this region (wins over AWS_REGION and the profile)")
+	pf.BoolVar(&a.g.json, "json", false, "print machine-readable JSON on stdout")
+	pf.BoolVar(&a.g.debug, "debug", false, "print what awsauth does on stderr (never secrets)")
+	pf.BoolVar(&a.g.noColor, "no-color", false, "no ANSI colours (also: NO_COLOR=1)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+
+	root.AddCommand(
+		a.newStatusCmd(),
+		a.newProfilesCmd(),
+		a.newVersionCmd(),
+		newExitCodesTopic(),
+	)
+	return root
+}
+
+// debugf writes a debug line to stderr when --debug is on. Callers pass no
+// secrets; the trace and errors it prints carry none.
+func (a *app) debugf(format string, args ...any) {
+	if !a.g.debug {
+		return
+	}
+	fmt.Fprintf(a.deps.IO.ErrOut, "debug: "+format+"\n", args...)
+}
+
+func (a *app) request() awsconfig.Request {
+	return awsconfig.Request{Profile: a.g.profile, Region: a.g.region, Env: a.deps.Env}
+}
+
+func (a *app) credDeps() credsource.Deps {
+	return credsource.Deps{Env: a.deps.Env, HTTPClient: a.deps.HTTPClient, Now: a.deps.Now}
+}
+
+func (a *app) newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the awsauth version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, sdk := versionInfo()
+			if a.g.json {
+				return writeJSON(a.deps.IO.Out, map[string]string{"version": v, "aws_sdk_go_v2": sdk})
+			}
+			fmt.Fprintf(a.deps.IO.Out, "awsauth %s (aws-sdk-go-v2 %s)\n", v, sdk)
+			return nil
+		},
+	}
+}
+
+func versionInfo() (version, sdk string) {
+	version, sdk = Version, "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
+		if version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/aws/aws-sdk-go-v2/config" {
+				sdk = "config " + d.Version
+			}
+		}
+	}
+	if version == "" {
+		version = "dev"
+	}
+	return version, sdk
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+	}
+	return nil
+}
+
+var _ = os.Stderr

@@ -1,0 +1,337 @@
+// Package credsource builds an [aws.CredentialsProvider] for a resolved
+// [awsconfig.Trace] out of the SDK's own providers (stscreds, ssocreds,
+// processcreds, endpointcreds, ec2rolecreds, logincreds), so that awsauth
+// signs and fetches exactly as the SDKs do. It never caches: that is the
+// keeper's job.
+package credsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/signin"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/ssotoken"
+	"github.com/awsauth/awsauth/internal/sysenv"
+)
+
+// Deps is what building providers needs from the outside world.
+type Deps struct {
+	Env        sysenv.Env
+	HTTPClient *http.Client
+	// MFAToken asks the person for an MFA code; nil means no one can answer.
+	MFAToken func(serial string) (string, error)
+	// Now stamps role session names; nil means time.Now.
+	Now func() time.Time
+}
+
+// stsFallbackRegion is used for STS when nothing names a region, as the AWS
+// CLI does: STS answers in every region.
+const stsFallbackRegion = "us-east-1"
+
+// Config returns the base aws.Config for calls made for trace: its region,
+// the injected HTTP client, the standard retryer, and creds (which may be nil).
+func Config(trace *awsconfig.Trace, d Deps, creds aws.CredentialsProvider) aws.Config {
+	region := trace.Region
+	if region == "" {
+		region = stsFallbackRegion
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: creds,
+		HTTPClient:  d.httpClient(),
+		Retryer:     func() aws.Retryer { return retry.NewStandard() },
+	}
+	return cfg
+}
+
+func (d Deps) httpClient() *http.Client {
+	if d.HTTPClient != nil {
+		return d.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Endpoint returns the endpoint URL configured for a service through the
+// environment ("" for AWS's own): AWS_ENDPOINT_URL_<SERVICE> first, then
+// AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+// service is the SDK's env name: STS, SSO, SSO_OIDC, CLOUDFORMATION.
+func Endpoint(env sysenv.Env, service string) string {
+	if strings.EqualFold(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	v, _ := env.First("AWS_ENDPOINT_URL_"+service, "AWS_ENDPOINT_URL")
+	return v
+}
+
+// STSClient returns an STS client for trace using creds.
+func STSClient(trace *awsconfig.Trace, d Deps, creds aws.CredentialsProvider) *sts.Client {
+	return sts.NewFromConfig(Config(trace, d, creds), func(o *sts.Options) {
+		if ep := Endpoint(d.Env, "STS"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+}
+
+// New builds the provider for trace, innermost hop first.
+func New(trace *awsconfig.Trace, d Deps) (aws.CredentialsProvider, error) {
+	if len(trace.Hops) == 0 {
+		return nil, &NoCredentialsError{Trace: trace}
+	}
+	var p aws.CredentialsProvider
+	for i := len(trace.Hops) - 1; i >= 0; i-- {
+		next, err := build(trace, trace.Hops[i], p, d)
+		if err != nil {
+			return nil, err
+		}
+		p = &hopProvider{hop: trace.Hops[i], inner: next}
+	}
+	return p, nil
+}
+
+func build(trace *awsconfig.Trace, h awsconfig.Hop, inner aws.CredentialsProvider, d Deps) (aws.CredentialsProvider, error) {
+	switch h.Kind {
+	case awsconfig.KindEnv, awsconfig.KindStatic:
+		if !h.Static.HasKeys() {
+			return nil, &NoCredentialsError{Trace: trace, Why: h.Reason + ", but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"}
+		}
+		c := h.Static
+		if h.Expires != nil {
+			c.CanExpire, c.Expires = true, *h.Expires
+		}
+		return staticProvider{c}, nil
+
+	case awsconfig.KindAssumeRole:
+		if inner == nil {
+			return nil, fmt.Errorf("profile %s: role %s has no source credentials", h.Profile, h.RoleARN)
+		}
+		client := STSClient(trace, d, aws.NewCredentialsCache(inner))
+		return stscreds.NewAssumeRoleProvider(client, h.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = h.RoleSessionName
+			if o.RoleSessionName == "" {
+				o.RoleSessionName = "awsauth-" + strconv.FormatInt(d.now().UnixNano(), 10)
+			}
+			if h.ExternalID != "" {
+				o.ExternalID = aws.String(h.ExternalID)
+			}
+			if h.Duration > 0 {
+				o.Duration = h.Duration
+			}
+			if h.MFASerial != "" {
+				o.SerialNumber = aws.String(h.MFASerial)
+				serial := h.MFASerial
+				o.TokenProvider = func() (string, error) {
+					if d.MFAToken == nil {
+						return "", &MFARequiredError{Serial: serial, Profile: h.Profile}
+					}
+					return d.MFAToken(serial)
+				}
+			}
+		}), nil
+
+	case awsconfig.KindWebIdentity:
+		if h.RoleARN == "" {
+			return nil, fmt.Errorf("web identity token file %s is set but no role ARN is (AWS_ROLE_ARN or role_arn)", h.WebIdentityTokenFile)
+		}
+		client := STSClient(trace, d, aws.AnonymousCredentials{})
+		return stscreds.NewWebIdentityRoleProvider(client, h.RoleARN, stscreds.IdentityTokenFile(h.WebIdentityTokenFile),
+			func(o *stscreds.WebIdentityRoleOptions) {
+				o.RoleSessionName = h.RoleSessionName
+				if o.RoleSessionName == "" {
+					o.RoleSessionName = "awsauth-" + strconv.FormatInt(d.now().UnixNano(), 10)
+				}
+			}), nil
+
+	case awsconfig.KindSSO, awsconfig.KindSSOLegacy:
+		return ssoProvider(trace, h, d), nil
+
+	case awsconfig.KindLogin:
+		dir := d.Env.Get("AWS_LOGIN_CACHE_DIRECTORY")
+		if dir == "" {
+			dir = filepath.Join(awsconfig.HomeDir(d.Env), ".aws", "login", "cache")
+		}
+		path, err := logincreds.StandardCachedTokenFilepath(h.LoginSession, dir)
+		if err != nil {
+			return nil, err
+		}
+		client := signin.NewFromConfig(Config(trace, d, nil), func(o *signin.Options) {
+			if ep := Endpoint(d.Env, "SIGNIN"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		return logincreds.New(client, path), nil
+
+	case awsconfig.KindProcess:
+		return processcreds.NewProvider(h.CredentialProcess, func(o *processcreds.Options) {
+			o.Timeout = time.Minute
+		}), nil
+
+	case awsconfig.KindContainer:
+		if err := checkContainerURI(h.ContainerURI); err != nil {
+			return nil, err
+		}
+		return endpointcreds.New(h.ContainerURI, func(o *endpointcreds.Options) {
+			o.HTTPClient = d.httpClient()
+			o.AuthorizationToken = h.ContainerAuthToken
+			if f := h.ContainerAuthTokenFile; f != "" {
+				o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+					return readTokenFile(f)
+				})
+			}
+		}), nil
+
+	case awsconfig.KindIMDS:
+		if h.IMDSDisabled {
+			return nil, &NoCredentialsError{Trace: trace, Why: "no credentials are configured, and AWS_EC2_METADATA_DISABLED turns off the instance metadata service"}
+		}
+		client := imds.New(imds.Options{
+			HTTPClient: &http.Client{Timeout: 2 * time.Second, Transport: d.httpClient().Transport},
+			Endpoint:   d.Env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+			Retryer:    retry.AddWithMaxAttempts(retry.NewStandard(), 1),
+		})
+		return &imdsProvider{trace: trace, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client })}, nil
+	}
+	return nil, fmt.Errorf("credential source %q is not supported", h.Kind)
+}
+
+func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.CredentialsProvider {
+	s := h.SSO
+	cfg := Config(trace, d, nil)
+	cfg.Region = s.Region
+	home := awsconfig.HomeDir(d.Env)
+	cachePath := ssotoken.CachePath(home, ssotoken.CacheKey(s.Session, s.StartURL))
+	client := sso.NewFromConfig(cfg, func(o *sso.Options) {
+		if ep := Endpoint(d.Env, "SSO"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	p := ssocreds.New(client, s.AccountID, s.RoleName, s.StartURL, func(o *ssocreds.Options) {
+		o.CachedTokenFilepath = cachePath
+		if s.Session != "" {
+			oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
+				if ep := Endpoint(d.Env, "SSO_OIDC"); ep != "" {
+					o.BaseEndpoint = aws.String(ep)
+				}
+			})
+			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, cachePath)
+		}
+	})
+	return &ssoCredentials{hop: h, cachePath: cachePath, p: p, now: d.now}
+}
+
+// checkContainerURI applies the SDK's rule: plain http only to loopback or
+// the ECS/EKS link-local hosts.
+func checkContainerURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("container credentials endpoint %q is not a URL", raw)
+	}
+	if u.Scheme != "http" {
+		return nil
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		return nil
+	}
+	if ip != nil && (ip.IsLoopback() || ip.Equal(net.IPv4(169, 254, 170, 2)) || ip.Equal(net.IPv4(169, 254, 170, 23)) || ip.Equal(net.ParseIP("fd00:ec2::23"))) {
+		return nil
+	}
+	return fmt.Errorf("container credentials endpoint host %q is not allowed over http: the SDKs accept only loopback and the ECS/EKS hosts", host)
+}
+
+// hopProvider names the hop in errors that come out of it.
+type hopProvider struct {
+	hop   awsconfig.Hop
+	inner aws.CredentialsProvider
+}
+
+func (p *hopProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.inner.Retrieve(ctx)
+	if err != nil {
+		return c, wrapHopError(p.hop, err)
+	}
+	return c, nil
+}
+
+type staticProvider struct{ c aws.Credentials }
+
+func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
+
+var _ aws.CredentialsProvider = credentials.StaticCredentialsProvider{}
+
+// imdsProvider turns "no instance metadata service here" into "no credentials".
+type imdsProvider struct {
+	trace *awsconfig.Trace
+	p     aws.CredentialsProvider
+}
+
+func (p *imdsProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, err := p.p.Retrieve(ctx)
+	if err != nil {
+		return c, &NoCredentialsError{Trace: p.trace, Why: "no credentials are configured, and no EC2 instance metadata service answered", Err: err}
+	}
+	return c, nil
+}
+
+// ssoCredentials reports an ended IAM Identity Center session as such.
+type ssoCredentials struct {
+	hop       awsconfig.Hop
+	cachePath string
+	p         aws.CredentialsProvider
+	now       func() time.Time
+}
+
+func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.p.Retrieve(ctx)
+	if err == nil {
+		return c, nil
+	}
+	if tok, rerr := ssotoken.Read(p.cachePath); rerr != nil {
+		var corrupt *ssotoken.CorruptError
+		if errors.As(rerr, &corrupt) {
+			return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: corrupt.Error(), Err: err}
+		}
+		if errors.Is(rerr, ssotoken.ErrNotFound) {
+			return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "no one has logged in to this SSO session yet", Err: err}
+		}
+	} else if tok.ExpiresAt != nil && !tok.Valid(p.now()) {
+		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO session has ended", Err: err}
+	}
+	var invalid *ssocreds.InvalidTokenError
+	if errors.As(err, &invalid) || isUnauthorized(err) {
+		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO access token was refused", Err: err}
+	}
+	return c, err
+}

@@ -1,0 +1,220 @@
+// Package status gathers what `awsauth status` reports: the resolved chain,
+// the identity STS sees, and how long each credential still lives.
+package status
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credsource"
+	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/ssotoken"
+)
+
+// Report is the outcome of a status check. Its JSON form is the stable
+// `awsauth status --json` contract.
+type Report struct {
+	Profile     string              `json:"profile"`
+	Region      string              `json:"region"`
+	Source      awsconfig.Kind      `json:"source"`
+	Chain       []Link              `json:"chain"`
+	Identity    *identity.Identity  `json:"identity"`
+	Credentials Lifetime            `json:"credentials"`
+	SSO         *SSOState           `json:"sso"`
+	Warnings    []awsconfig.Warning `json:"warnings"`
+	Offline     bool                `json:"offline"`
+	Error       *ErrorInfo          `json:"error,omitempty"`
+	Trace       *awsconfig.Trace    `json:"-"`
+	AccessKeyID string              `json:"-"`
+	Creds       *aws.Credentials    `json:"-"`
+}
+
+// Link is one hop of the chain as reported.
+type Link struct {
+	Profile string         `json:"profile"`
+	Kind    awsconfig.Kind `json:"kind"`
+	Reason  string         `json:"reason"`
+	Detail  string         `json:"detail,omitempty"`
+}
+
+// Lifetime is when the credentials expire; both nil for ones that do not.
+type Lifetime struct {
+	Expires          *time.Time `json:"expires"`
+	RemainingSeconds *int64     `json:"remaining_seconds"`
+}
+
+// SSOState is the IAM Identity Center token behind the chain.
+type SSOState struct {
+	Session          string     `json:"session"`
+	StartURL         string     `json:"start_url"`
+	Expires          *time.Time `json:"expires"`
+	RemainingSeconds *int64     `json:"remaining_seconds"`
+	Refreshable      bool       `json:"refreshable"`
+	LoggedIn         bool       `json:"logged_in"`
+	CachePath        string     `json:"cache_path"`
+}
+
+// ErrorInfo is the failure, in the JSON report.
+type ErrorInfo struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Options are the inputs of [Check].
+type Options struct {
+	Request awsconfig.Request
+	Deps    credsource.Deps
+	Offline bool
+	Now     func() time.Time
+	// Debugf, when set, receives progress lines. It never gets secrets.
+	Debugf func(format string, args ...any)
+}
+
+// Check resolves, retrieves and identifies. It returns a report whenever
+// resolution worked, even when a later step failed; the error says what
+// failed.
+func Check(ctx context.Context, o Options) (*Report, error) {
+	debugf := o.Debugf
+	if debugf == nil {
+		debugf = func(string, ...any) {}
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	if o.Deps.Env == nil {
+		o.Deps.Env = o.Request.Env
+	}
+	trace, err := awsconfig.Resolve(ctx, o.Request)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		Profile:  trace.Profile,
+		Region:   trace.Region,
+		Source:   trace.Source(),
+		Warnings: append([]awsconfig.Warning{}, trace.Warnings...),
+		Offline:  o.Offline,
+		Trace:    trace,
+	}
+	for _, h := range trace.Hops {
+		r.Chain = append(r.Chain, Link{Profile: h.Profile, Kind: h.Kind, Reason: h.Reason, Detail: h.Detail})
+		debugf("chain: %s %s: %s", h.Kind, h.Profile, h.Reason)
+	}
+	r.SSO = ssoState(trace, o.Deps, now())
+	if r.SSO != nil {
+		if w, ok := ssoWarning(r.SSO, trace, now()); ok {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+	if h := trace.Hops[0]; h.Expires != nil {
+		r.Credentials = lifetime(*h.Expires, now())
+	}
+	if o.Offline {
+		return r, nil
+	}
+
+	provider, err := credsource.New(trace, o.Deps)
+	if err != nil {
+		return r, r.fail(err)
+	}
+	debugf("retrieving credentials from %s", trace.Source())
+	creds, err := provider.Retrieve(ctx)
+	if err != nil {
+		return r, r.fail(err)
+	}
+	r.Creds = &creds
+	r.AccessKeyID = creds.AccessKeyID
+	if creds.CanExpire {
+		r.Credentials = lifetime(creds.Expires, now())
+	}
+	debugf("calling sts:GetCallerIdentity")
+	client := credsource.STSClient(trace, o.Deps, credsStatic{creds})
+	id, err := identity.Get(ctx, client)
+	if err != nil {
+		return r, r.fail(err)
+	}
+	r.Identity = &id
+	return r, nil
+}
+
+func (r *Report) fail(err error) error {
+	kind := "error"
+	var login *credsource.LoginRequiredError
+	var none *credsource.NoCredentialsError
+	var rej *identity.RejectedError
+	var unreach *identity.UnreachableError
+	switch {
+	case errors.As(err, &login):
+		kind = "login-required"
+	case errors.As(err, &none):
+		kind = "no-credentials"
+	case errors.As(err, &rej):
+		kind = "rejected-" + string(rej.Reason)
+	case errors.As(err, &unreach):
+		kind = "unreachable"
+	}
+	r.Error = &ErrorInfo{Kind: kind, Message: err.Error()}
+	return err
+}
+
+type credsStatic struct{ c aws.Credentials }
+
+func (p credsStatic) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
+
+func lifetime(exp time.Time, now time.Time) Lifetime {
+	e := exp.UTC()
+	secs := int64(e.Sub(now).Seconds())
+	return Lifetime{Expires: &e, RemainingSeconds: &secs}
+}
+
+func ssoState(trace *awsconfig.Trace, d credsource.Deps, now time.Time) *SSOState {
+	for _, h := range trace.Hops {
+		if h.SSO == nil {
+			continue
+		}
+		home := awsconfig.HomeDir(d.Env)
+		path := ssotoken.CachePath(home, ssotoken.CacheKey(h.SSO.Session, h.SSO.StartURL))
+		s := &SSOState{Session: h.SSO.Session, StartURL: h.SSO.StartURL, CachePath: path}
+		tok, err := ssotoken.Read(path)
+		if err != nil {
+			return s
+		}
+		s.Refreshable = tok.Refreshable()
+		s.LoggedIn = tok.Valid(now)
+		if tok.ExpiresAt != nil {
+			lt := lifetime(*tok.ExpiresAt, now)
+			s.Expires, s.RemainingSeconds = lt.Expires, lt.RemainingSeconds
+		}
+		return s
+	}
+	return nil
+}
+
+func ssoWarning(s *SSOState, trace *awsconfig.Trace, now time.Time) (awsconfig.Warning, bool) {
+	_, err := ssotoken.Read(s.CachePath)
+	var corrupt *ssotoken.CorruptError
+	switch {
+	case errors.As(err, &corrupt):
+		return awsconfig.Warning{ID: "sso-cache-corrupt", Message: corrupt.Error(),
+			Fix: "aws sso login --profile " + trace.Profile + "   (writes a new cache file)"}, true
+	case err != nil:
+		return awsconfig.Warning{ID: "sso-not-logged-in", Message: "no SSO token is cached for " + describeSSO(s),
+			Fix: "aws sso login --profile " + trace.Profile}, true
+	case !s.LoggedIn && !s.Refreshable:
+		return awsconfig.Warning{ID: "sso-expired", Message: "the SSO session for " + describeSSO(s) + " has ended",
+			Fix: "aws sso login --profile " + trace.Profile}, true
+	}
+	return awsconfig.Warning{}, false
+}
+
+func describeSSO(s *SSOState) string {
+	if s.Session != "" {
+		return "sso-session " + s.Session
+	}
+	return s.StartURL
+}
