@@ -167,7 +167,7 @@ type credsStatic struct{ c aws.Credentials }
 func (p credsStatic) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
 
 func lifetime(exp time.Time, now time.Time) Lifetime {
-	e := exp.UTC()
+	e := exp.UTC().Truncate(time.Second)
 	secs := int64(e.Sub(now).Seconds())
 	return Lifetime{Expires: &e, RemainingSeconds: &secs}
 }

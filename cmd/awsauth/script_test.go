@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/awsauth/awsauth/internal/cli"
+	"github.com/awsauth/awsauth/internal/iostreams"
+	"github.com/awsauth/awsauth/internal/testenv"
+)
+
+// motoServer is one moto for the whole test binary, started by the first
+// script that asks for it and stopped when the tests end.
+var motoServer struct {
+	once sync.Once
+	m    *testenv.MotoServer
+	err  error
+}
+
+type stopMoto struct{ m *testing.M }
+
+func (s stopMoto) Run() int {
+	code := s.m.Run()
+	if motoServer.m != nil {
+		motoServer.m.Close()
+	}
+	return code
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(stopMoto{m}, map[string]func(){
+		"awsauth": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], cli.SystemDeps(iostreams.System())))
+		},
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script. Each starts
+// with a sealed HOME under $WORK and no inherited AWS_* variables (testscript
+// passes on only PATH and a few system variables).
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+				return err
+			}
+			env.Setenv("HOME", home)
+			// Nothing here is an EC2 instance: never wait on 169.254.169.254.
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"moto":               cmdMoto,
+			"container-endpoint": cmdContainerEndpoint,
+			"sso-cache":          cmdSSOCache,
+		},
+		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
+	})
+}
+
+// moto: start (once) the shared moto server and point the SDKs at it.
+func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! moto")
+	}
+	motoServer.once.Do(func() {
+		motoServer.m, motoServer.err = testenv.StartMoto(context.Background())
+	})
+	if motoServer.err != nil {
+		if os.Getenv("CI") == "true" {
+			ts.Fatalf("moto: %v", motoServer.err)
+		}
+		ts.Fatalf("moto_server is not available (install moto 5.2): %v", motoServer.err)
+	}
+	url := motoServer.m.URL
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDFORMATION", "AWS_ENDPOINT_URL_IAM"} {
+		ts.Setenv(k, url)
+	}
+	ts.Setenv("MOTO_URL", url)
+	ts.Setenv("AWS_REGION", "us-east-1")
+	ts.Setenv("AWS_DEFAULT_REGION", "us-east-1")
+}
+
+// container-endpoint TOKEN KEYID [LIFETIME]: serve container credentials on
+// 127.0.0.1 that demand Authorization: TOKEN. Sets CONTAINER_URL.
+func cmdContainerEndpoint(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: container-endpoint TOKEN KEYID [LIFETIME]")
+	}
+	token, keyID := args[0], args[1]
+	life := time.Hour
+	if len(args) > 2 {
+		d, err := time.ParseDuration(args[2])
+		ts.Check(err)
+		life = d
+	}
+	var calls int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		if r.Header.Get("Authorization") != token {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"Code":"Unauthorized","Message":"bad token"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{
+			"AccessKeyId":     keyID,
+			"SecretAccessKey": "containerSecretValue0000000000000000000000",
+			"Token":           "containerSessionTokenValue",
+			"Expiration":      time.Now().Add(life).UTC().Format(time.RFC3339),
+		})
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("CONTAINER_URL", srv.URL+"/creds")
+}
+
+// sso-cache KEY EXPIRES_IN [refreshable|corrupt]: write an AWS CLI v2 SSO
+// token cache file for the sso-session name or start URL KEY.
+func cmdSSOCache(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: sso-cache KEY EXPIRES_IN [refreshable|corrupt]")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	sum := sha1.Sum([]byte(args[0]))
+	dir := filepath.Join(ts.Getenv("HOME"), ".aws", "sso", "cache")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	path := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
+	tok := map[string]any{
+		"startUrl":    "https://example.awsapps.com/start",
+		"region":      "us-east-1",
+		"accessToken": "ssoAccessTokenValue",
+		"expiresAt":   time.Now().Add(d).UTC().Format(time.RFC3339),
+	}
+	mode := ""
+	if len(args) > 2 {
+		mode = args[2]
+	}
+	if mode == "refreshable" {
+		tok["refreshToken"] = "ssoRefreshTokenValue"
+		tok["clientId"] = "client"
+		tok["clientSecret"] = "clientSecretValue"
+		tok["registrationExpiresAt"] = time.Now().Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	}
+	data, err := json.Marshal(tok)
+	ts.Check(err)
+	if mode == "corrupt" {
+		data = data[:len(data)/2]
+	}
+	ts.Check(os.WriteFile(path, data, 0o600))
+	ts.Setenv("SSO_CACHE_FILE", path)
+}
+
+var _ = strconv.Itoa
+var _ = strings.TrimSpace
