@@ -101,17 +101,20 @@ aws_access_key_id = AKIAI44QH8DHBEXAMPLE
 aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
 `
 
-func writeFiles(t *testing.T, config, creds string) Files {
+func writeFiles(t testing.TB, config, creds string) Files {
 	t.Helper()
 	dir := t.TempDir()
 	f := Files{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
-	if err := os.WriteFile(f.Config, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(f.Credentials, []byte(creds), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f.Config, config)
+	mustWrite(t, f.Credentials, creds)
 	return f
+}
+
+func mustWrite(t testing.TB, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type hopSummary struct {
