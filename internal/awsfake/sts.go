@@ -215,6 +215,12 @@ func sessionNameParam(r *http.Request) (string, *stsError) {
 	if name == "" {
 		return "", errValidation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
 	}
+	if len(name) < 2 {
+		return "", errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2", name)
+	}
+	if len(name) > 64 {
+		return "", errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64", name)
+	}
 	if !sessionNamePattern.MatchString(name) {
 		return "", errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 	}
