@@ -65,6 +65,9 @@ type RejectedError struct {
 
 func (e *RejectedError) Error() string {
 	if e.Code == "" {
+		if e.Err == nil {
+			return "AWS rejected the credentials"
+		}
 		return e.Err.Error()
 	}
 	return fmt.Sprintf("AWS rejected the credentials: %s: %s", e.Code, e.Message)
@@ -145,6 +148,9 @@ func endpointOf(err error) string {
 // rootCause is the innermost error's text, which for network errors is the
 // part a person can act on ("connection refused", "i/o timeout").
 func rootCause(err error) string {
+	if err == nil {
+		return "no answer"
+	}
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {

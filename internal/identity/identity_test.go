@@ -1,0 +1,103 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// stsError answers every request with an STS query-protocol error.
+func stsError(status int, code, msg string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		w.Write([]byte(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>` +
+			code + `</Code><Message>` + msg + `</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`))
+	}
+}
+
+func client(url string) *sts.Client {
+	return sts.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
+		HTTPClient:  &http.Client{Timeout: 5 * time.Second},
+	}, func(o *sts.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.RetryMaxAttempts = 1
+	})
+}
+
+func TestGetClassifiesAWSErrors(t *testing.T) {
+	tests := []struct {
+		status int
+		code   string
+		want   Reason
+	}{
+		{403, "ExpiredToken", Expired},
+		{403, "InvalidClientTokenId", InvalidKey},
+		{403, "SignatureDoesNotMatch", BadSecret},
+		{403, "AccessDenied", Denied},
+		{403, "RequestExpired", Expired},
+		{400, "SomethingElse", Other},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			srv := httptest.NewServer(stsError(tt.status, tt.code, "msg for "+tt.code))
+			defer srv.Close()
+			_, err := Get(context.Background(), client(srv.URL))
+			var rej *RejectedError
+			if !errors.As(err, &rej) {
+				t.Fatalf("got %T %v, want RejectedError", err, err)
+			}
+			if rej.Reason != tt.want || rej.Code != tt.code {
+				t.Errorf("reason %s code %s, want %s %s", rej.Reason, rej.Code, tt.want, tt.code)
+			}
+		})
+	}
+}
+
+func TestGetSuccess(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.Write([]byte(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>
+<Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>
+</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`))
+	}))
+	defer srv.Close()
+	id, err := Get(context.Background(), client(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != (Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/alice", UserID: "AIDAEXAMPLE"}) {
+		t.Errorf("identity %+v", id)
+	}
+}
+
+func TestGetUnreachable(t *testing.T) {
+	// A port that was just free: the connection is refused.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	l.Close()
+	_, err = Get(context.Background(), client(url))
+	var un *UnreachableError
+	if !errors.As(err, &un) {
+		t.Fatalf("got %T %v, want UnreachableError", err, err)
+	}
+	if un.Endpoint != url {
+		t.Errorf("endpoint %q, want %q", un.Endpoint, url)
+	}
+	if got := un.Error(); got != "could not reach "+url+": connection refused" {
+		t.Errorf("message %q", got)
+	}
+}
