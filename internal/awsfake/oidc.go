@@ -125,7 +125,7 @@ func (s *Server) oidcOp(w http.ResponseWriter, r *http.Request, op string, h oid
 		return
 	}
 	s.count(op)
-	body, err := readAll(r)
+	body, err := io.ReadAll(r.Body)
 	var (
 		out  any
 		oerr *oidcError
@@ -143,8 +143,6 @@ func (s *Server) oidcOp(w http.ResponseWriter, r *http.Request, op string, h oid
 	s.logf("awsfake: oidc %s: ok", op)
 	writeJSON(w, http.StatusOK, out)
 }
-
-func readAll(r *http.Request) ([]byte, error) { return io.ReadAll(r.Body) }
 
 func decodeJSON(body []byte, v any) *oidcError {
 	if len(body) == 0 {
