@@ -22,10 +22,10 @@ type Token struct {
 	StartURL              string     `json:"startUrl,omitempty"`
 	Region                string     `json:"region,omitempty"`
 	AccessToken           string     `json:"accessToken,omitempty"`
-	ExpiresAt             *time.Time `json:"expiresAt,omitempty"`
+	ExpiresAt             *Timestamp `json:"expiresAt,omitempty"`
 	ClientID              string     `json:"clientId,omitempty"`
 	ClientSecret          string     `json:"clientSecret,omitempty"`
-	RegistrationExpiresAt *time.Time `json:"registrationExpiresAt,omitempty"`
+	RegistrationExpiresAt *Timestamp `json:"registrationExpiresAt,omitempty"`
 	RefreshToken          string     `json:"refreshToken,omitempty"`
 }
 
@@ -40,7 +40,7 @@ func (t *Token) String() string {
 
 // Valid reports whether the access token is present and unexpired at now.
 func (t *Token) Valid(now time.Time) bool {
-	return t.AccessToken != "" && t.ExpiresAt != nil && now.Before(*t.ExpiresAt)
+	return t.AccessToken != "" && t.ExpiresAt != nil && now.Before(t.ExpiresAt.Time)
 }
 
 // Refreshable reports whether the token can be renewed without a browser:

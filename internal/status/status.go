@@ -187,7 +187,7 @@ func ssoState(trace *awsconfig.Trace, d credsource.Deps, now time.Time) *SSOStat
 		s.Refreshable = tok.Refreshable()
 		s.LoggedIn = tok.Valid(now)
 		if tok.ExpiresAt != nil {
-			lt := lifetime(*tok.ExpiresAt, now)
+			lt := lifetime(tok.ExpiresAt.Time, now)
 			s.Expires, s.RemainingSeconds = lt.Expires, lt.RemainingSeconds
 		}
 		return s
