@@ -1,0 +1,5 @@
+//go:build !unix
+
+package testenv
+
+func umask(mask int) int { return 0 }
