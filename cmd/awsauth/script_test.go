@@ -10,14 +10,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/awsauth/awsauth/internal/awsfake"
 	"github.com/awsauth/awsauth/internal/cli"
 	"github.com/awsauth/awsauth/internal/iostreams"
 	"github.com/awsauth/awsauth/internal/testenv"
@@ -71,6 +70,8 @@ func TestScripts(t *testing.T) {
 			"moto":               cmdMoto,
 			"container-endpoint": cmdContainerEndpoint,
 			"sso-cache":          cmdSSOCache,
+			"awsfake":            cmdAWSFake,
+			"awsfake-login":      cmdAWSFakeLogin,
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
 	})
@@ -172,5 +173,75 @@ func cmdSSOCache(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("SSO_CACHE_FILE", path)
 }
 
-var _ = strconv.Itoa
-var _ = strings.TrimSpace
+// fakes holds each script's awsfake server, by the script's $WORK.
+var fakes sync.Map
+
+// awsfake [autoapprove]: start the fake STS, SSO portal and SSO OIDC for
+// this script and point the SDKs' service endpoints at it.
+func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! awsfake")
+	}
+	opts := awsfake.Options{}
+	for _, a := range args {
+		switch a {
+		case "autoapprove":
+			opts.AutoApprove = true
+		default:
+			ts.Fatalf("awsfake: unknown option %q", a)
+		}
+	}
+	srv, err := awsfake.Start(context.Background(), opts)
+	ts.Check(err)
+	ts.Defer(func() { srv.Close() })
+	fakes.Store(ts.Getenv("WORK"), srv)
+	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"} {
+		ts.Setenv(k, srv.URL())
+	}
+	ts.Setenv("AWSFAKE_URL", srv.URL())
+	ts.Setenv("AWS_REGION", "us-east-1")
+	ts.Setenv("AWS_DEFAULT_REGION", "us-east-1")
+}
+
+// awsfake-login KEY START_URL [expired|norefresh]: seed the SSO token cache
+// for KEY (an sso-session name, or the start URL of a legacy profile) with a
+// token the running awsfake accepts, as if the person had logged in.
+func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: awsfake-login KEY START_URL [expired|norefresh]")
+	}
+	v, ok := fakes.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("awsfake-login: run awsfake first")
+	}
+	tok := v.(*awsfake.Server).IssueSSOToken()
+	expires := tok.ExpiresAt
+	mode := ""
+	if len(args) > 2 {
+		mode = args[2]
+	}
+	if mode == "expired" {
+		expires = time.Now().Add(-time.Minute)
+	}
+	entry := map[string]any{
+		"startUrl":              args[1],
+		"region":                "us-east-1",
+		"accessToken":           tok.AccessToken,
+		"expiresAt":             expires.UTC().Format("2006-01-02T15:04:05Z"),
+		"clientId":              tok.ClientID,
+		"clientSecret":          tok.ClientSecret,
+		"registrationExpiresAt": tok.RegistrationExpiresAt.UTC().Format("2006-01-02T15:04:05Z"),
+		"refreshToken":          tok.RefreshToken,
+	}
+	if mode == "norefresh" || mode == "expired" {
+		delete(entry, "refreshToken")
+	}
+	sum := sha1.Sum([]byte(args[0]))
+	dir := filepath.Join(ts.Getenv("HOME"), ".aws", "sso", "cache")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	data, err := json.Marshal(entry)
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), data, 0o600))
+	// Scripts assert that no output carries the token.
+	ts.Setenv("SSO_ACCESS_TOKEN", tok.AccessToken)
+}

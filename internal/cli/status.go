@@ -116,7 +116,7 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 	}
 	switch {
 	case r.Credentials.Expires != nil:
-		row("credentials", expiryText(cs, *r.Credentials.Expires, now))
+		row("credentials", expiryText(cs, "expire", *r.Credentials.Expires, now))
 	case r.Creds != nil:
 		row("credentials", "do not expire (long-term keys)")
 	}
@@ -130,7 +130,7 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 		case s.Expires == nil:
 			v += cs.Yellow("not logged in")
 		default:
-			v += expiryText(cs, *s.Expires, now)
+			v += expiryText(cs, "expires", *s.Expires, now)
 			if s.Refreshable {
 				v += ", refreshable"
 			} else {
@@ -170,16 +170,16 @@ func maskKeyID(id string) string {
 func expiryText(cs interface {
 	Red(string) string
 	Yellow(string) string
-}, exp, now time.Time) string {
+}, verb string, exp, now time.Time) string {
 	left := exp.Sub(now)
 	at := exp.UTC().Format(time.RFC3339)
 	switch {
 	case left <= 0:
 		return cs.Red(fmt.Sprintf("expired %s ago (%s)", humanDuration(-left), at))
 	case left < 15*time.Minute:
-		return cs.Yellow(fmt.Sprintf("expire in %s (%s)", humanDuration(left), at))
+		return cs.Yellow(fmt.Sprintf("%s in %s (%s)", verb, humanDuration(left), at))
 	}
-	return fmt.Sprintf("expire in %s (%s)", humanDuration(left), at)
+	return fmt.Sprintf("%s in %s (%s)", verb, humanDuration(left), at)
 }
 
 // humanDuration prints 2h05m, 14m, 45s.
