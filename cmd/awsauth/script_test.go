@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,8 @@ func TestScripts(t *testing.T) {
 			"sso-cache":          cmdSSOCache,
 			"awsfake":            cmdAWSFake,
 			"awsfake-login":      cmdAWSFakeLogin,
+			"awsfake-calls":      cmdAWSFakeCalls,
+			"awsfake-advance":    cmdAWSFakeAdvance,
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
 	})
@@ -187,6 +190,8 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 		switch a {
 		case "autoapprove":
 			opts.AutoApprove = true
+		case "manualclock":
+			opts.Clock = awsfake.NewManualClock(time.Now())
 		default:
 			ts.Fatalf("awsfake: unknown option %q", a)
 		}
@@ -244,4 +249,39 @@ func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), data, 0o600))
 	// Scripts assert that no output carries the token.
 	ts.Setenv("SSO_ACCESS_TOKEN", tok.AccessToken)
+}
+
+func scriptFake(ts *testscript.TestScript) *awsfake.Server {
+	v, ok := fakes.Load(ts.Getenv("WORK"))
+	if !ok {
+		ts.Fatalf("run awsfake first")
+	}
+	return v.(*awsfake.Server)
+}
+
+// awsfake-calls OP N: the fake has answered OP exactly N times.
+func cmdAWSFakeCalls(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: awsfake-calls OP N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	got := scriptFake(ts).Calls(args[0])
+	if (got == want) == neg {
+		ts.Fatalf("%s called %d times, want %s%d", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// awsfake-advance DURATION: move the fake's manual clock forward.
+func cmdAWSFakeAdvance(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awsfake-advance DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	c, ok := scriptFake(ts).Clock().(*awsfake.ManualClock)
+	if !ok {
+		ts.Fatalf("awsfake-advance needs: awsfake manualclock")
+	}
+	c.Advance(d)
 }

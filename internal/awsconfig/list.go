@@ -213,3 +213,23 @@ func accountOfARN(arn string) string {
 	}
 	return parts[4]
 }
+
+// SSOSession returns the settings of [sso-session name].
+func (inv *Inventory) SSOSession(name string) (SSOSettings, bool) {
+	m, ok := inv.sessionSettings[name]
+	if !ok {
+		return SSOSettings{}, false
+	}
+	return SSOSettings{Session: name, StartURL: m["sso_start_url"], Region: m["sso_region"], Scopes: m["sso_registration_scopes"]}, true
+}
+
+// SSOFor returns the IAM Identity Center settings the chain of trace stands
+// on, if any hop of it is SSO.
+func SSOFor(t *Trace) (*SSOSettings, string, bool) {
+	for _, h := range t.Hops {
+		if h.SSO != nil {
+			return h.SSO, h.Profile, true
+		}
+	}
+	return nil, "", false
+}

@@ -5,13 +5,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
+	"github.com/pkg/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
@@ -29,17 +33,32 @@ type Deps struct {
 	Env        sysenv.Env
 	Now        func() time.Time
 	HTTPClient *http.Client
+	// OpenBrowser shows a URL to the person; nil means it cannot.
+	OpenBrowser func(url string) error
 }
 
 // SystemDeps wires the real process: its streams, environment, clock and a
 // bounded HTTP client.
 func SystemDeps(io *iostreams.IOStreams) Deps {
 	return Deps{
-		IO:         io,
-		Env:        sysenv.OS(),
-		Now:        time.Now,
-		HTTPClient: newHTTPClient(),
+		IO:          io,
+		Env:         sysenv.OS(),
+		Now:         time.Now,
+		HTTPClient:  newHTTPClient(),
+		OpenBrowser: openBrowser,
 	}
+}
+
+// openBrowser opens url in the desktop's browser. Where there is no display
+// (a server over SSH, a container) it says so instead of failing silently.
+func openBrowser(url string) error {
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display")
+	}
+	// The browser launcher's own chatter must not reach stdout, which
+	// carries only payloads.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(url)
 }
 
 // newHTTPClient bounds every stage of a request so a dead endpoint is an
@@ -117,6 +136,9 @@ It reads the same files and environment as the AWS CLI and SDKs
 	root.AddCommand(
 		a.newStatusCmd(),
 		a.newProfilesCmd(),
+		a.newLoginCmd(),
+		a.newRefreshCmd(),
+		a.newLogoutCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
@@ -182,5 +204,3 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
-
-var _ = os.Stderr

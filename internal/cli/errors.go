@@ -13,6 +13,7 @@ import (
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
 // Exit codes. This table is the one `awsauth help exit-codes` prints.
@@ -24,6 +25,7 @@ const (
 	ExitCredentials   = 4
 	ExitCheckFailed   = 5
 	ExitStackFailed   = 6
+	ExitInterrupted   = 130
 )
 
 const exitCodesHelp = `awsauth exits with:
@@ -35,6 +37,7 @@ const exitCodesHelp = `awsauth exits with:
   4  credentials missing, invalid or expired (AWS rejected them, or none were found)
   5  a check failed (doctor, preflight)
   6  the stack failed (watch)
+130  interrupted (Ctrl-C)
 
 awsauth exec exits with its child's code (128+N when the child died of signal N).
 
@@ -61,6 +64,12 @@ type usageError struct{ err error }
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
+// interruptedError is a command stopped by Ctrl-C.
+type interruptedError struct{ err error }
+
+func (e *interruptedError) Error() string { return e.err.Error() }
+func (e *interruptedError) Unwrap() error { return e.err }
+
 // silentError carries an exit code for a failure that was already shown
 // (for example in --json output).
 type silentError struct {
@@ -82,10 +91,14 @@ func exitCode(err error) int {
 	var none *credsource.NoCredentialsError
 	var rej *identity.RejectedError
 	var mfa *credsource.MFARequiredError
+	var relogin *ssotoken.ReloginError
+	var intr *interruptedError
 	switch {
+	case errors.As(err, &intr):
+		return ExitInterrupted
 	case errors.As(err, &usage), isCobraUsage(err):
 		return ExitUsage
-	case errors.As(err, &login):
+	case errors.As(err, &login), errors.As(err, &relogin):
 		return ExitLoginRequired
 	case errors.As(err, &none), errors.As(err, &mfa):
 		return ExitCredentials

@@ -31,7 +31,7 @@ func (e *NoCredentialsError) Unwrap() error { return e.Err }
 // Hints gives the common ways to get credentials.
 func (e *NoCredentialsError) Hints() []string {
 	h := []string{
-		"set up IAM Identity Center: aws configure sso, then aws sso login --profile NAME",
+		"set up IAM Identity Center: aws configure sso, then awsauth login --profile NAME",
 		"or pick a configured profile: awsauth profiles, then awsauth status --profile NAME",
 	}
 	if e.Trace != nil && e.Trace.Files.Config != "" {
@@ -57,7 +57,7 @@ func (e *LoginRequiredError) Unwrap() error { return e.Err }
 // Hints gives the login command.
 func (e *LoginRequiredError) Hints() []string {
 	return []string{
-		fmt.Sprintf("run: aws sso login --profile %s", e.Hop.Profile),
+		fmt.Sprintf("run: awsauth login --profile %s   (or: aws sso login --profile %s)", e.Hop.Profile, e.Hop.Profile),
 	}
 }
 
@@ -100,7 +100,7 @@ func (e *HopError) Hints() []string {
 		case e.Hop.Kind == awsconfig.KindAssumeRole && rej.Reason == identity.Denied:
 			return []string{fmt.Sprintf("the source identity may not assume %s: check the role's trust policy and the source's sts:AssumeRole permission", e.Hop.RoleARN)}
 		case rej.Reason == identity.Expired:
-			return []string{"the source credentials have expired: renew them (aws sso login, or new keys) and retry"}
+			return []string{"the source credentials have expired: renew them (awsauth login, or new keys) and retry"}
 		case rej.Reason == identity.InvalidKey || rej.Reason == identity.BadSecret:
 			return []string{"the source access key is unknown to AWS or its secret is wrong: check the keys of the profile"}
 		}

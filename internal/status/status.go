@@ -201,13 +201,13 @@ func ssoWarning(s *SSOState, trace *awsconfig.Trace, now time.Time) (awsconfig.W
 	switch {
 	case errors.As(err, &corrupt):
 		return awsconfig.Warning{ID: "sso-cache-corrupt", Message: corrupt.Error(),
-			Fix: "aws sso login --profile " + trace.Profile + "   (writes a new cache file)"}, true
+			Fix: "awsauth login --profile " + trace.Profile + "   (writes a new cache file)"}, true
 	case err != nil:
 		return awsconfig.Warning{ID: "sso-not-logged-in", Message: "no SSO token is cached for " + describeSSO(s),
-			Fix: "aws sso login --profile " + trace.Profile}, true
+			Fix: "awsauth login --profile " + trace.Profile}, true
 	case !s.LoggedIn && !s.Refreshable:
 		return awsconfig.Warning{ID: "sso-expired", Message: "the SSO session for " + describeSSO(s) + " has ended",
-			Fix: "aws sso login --profile " + trace.Profile}, true
+			Fix: "awsauth login --profile " + trace.Profile}, true
 	}
 	return awsconfig.Warning{}, false
 }
