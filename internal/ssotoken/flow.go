@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -126,32 +125,19 @@ func (f *Flow) sleep(ctx context.Context, d time.Duration) error {
 // another process finishes a login for s while this one waits for the lock,
 // its token is returned instead of asking the person twice; reused says so.
 func (f *Flow) Login(ctx context.Context, s Session) (tok *Token, reused bool, err error) {
-	started := f.now()
+	before := f.cachedAccessToken(s)
 	unlock, err := f.Store.Lock(ctx, s.CacheKey())
 	if err != nil {
 		return nil, false, err
 	}
 	defer unlock()
-	if t, ok := f.freshSince(s, started); ok {
+	if t, ok := f.replacedSince(s, before); ok {
 		return t, true, nil
 	}
 
-	reg, err := f.registration(ctx, s)
+	reg, auth, err := f.authorize(ctx, s)
 	if err != nil {
 		return nil, false, err
-	}
-	auth, err := f.OIDC.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
-		ClientId:     aws.String(reg.ClientID),
-		ClientSecret: aws.String(reg.ClientSecret),
-		StartUrl:     aws.String(s.StartURL),
-	})
-	if err != nil {
-		if isInvalidClient(err) {
-			// A registration the service no longer knows: forget it, so the
-			// next login registers afresh.
-			f.Store.DeleteRegistration(RegistrationKey(s.StartURL, s.Region, s.Name, s.scopes()))
-		}
-		return nil, false, fmt.Errorf("start device authorization: %w", err)
 	}
 	interval := time.Duration(auth.Interval) * time.Second
 	if interval <= 0 {
@@ -207,16 +193,46 @@ func (f *Flow) Login(ctx context.Context, s Session) (tok *Token, reused bool, e
 	}
 }
 
-// freshSince returns the cached token when another process wrote a valid
-// one after started.
-func (f *Flow) freshSince(s Session, started time.Time) (*Token, bool) {
-	path := f.Store.TokenPath(s.CacheKey())
-	fi, err := os.Stat(path)
-	if err != nil || fi.ModTime().Before(started) {
-		return nil, false
+// authorize starts the device authorization. A cached registration the
+// service no longer knows (revoked, or made against another endpoint) is
+// dropped and replaced once, so nobody has to clear a cache by hand.
+func (f *Flow) authorize(ctx context.Context, s Session) (*Registration, *ssooidc.StartDeviceAuthorizationOutput, error) {
+	for attempt := 0; ; attempt++ {
+		reg, err := f.registration(ctx, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		auth, err := f.OIDC.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
+			ClientId:     aws.String(reg.ClientID),
+			ClientSecret: aws.String(reg.ClientSecret),
+			StartUrl:     aws.String(s.StartURL),
+		})
+		if err == nil {
+			return reg, auth, nil
+		}
+		if !isInvalidClient(err) || attempt > 0 {
+			return nil, nil, fmt.Errorf("start device authorization: %w", err)
+		}
+		if err := f.Store.DeleteRegistration(RegistrationKey(s.StartURL, s.Region, s.Name, s.scopes())); err != nil {
+			return nil, nil, err
+		}
 	}
-	t, err := Read(path)
-	if err != nil || !t.Valid(f.now()) {
+}
+
+// cachedAccessToken is the access token in the cache now, or "".
+func (f *Flow) cachedAccessToken(s Session) string {
+	t, err := f.Store.ReadToken(s.CacheKey())
+	if err != nil {
+		return ""
+	}
+	return t.AccessToken
+}
+
+// replacedSince returns the cached token when another process wrote a new,
+// valid one since the cache held before.
+func (f *Flow) replacedSince(s Session, before string) (*Token, bool) {
+	t, err := f.Store.ReadToken(s.CacheKey())
+	if err != nil || t.AccessToken == before || !t.Valid(f.now()) {
 		return nil, false
 	}
 	return t, true

@@ -286,3 +286,72 @@ func TestRegistrationKeyMatchesCLI(t *testing.T) {
 		t.Errorf("legacy registration key %s differs from the AWS CLI's", got)
 	}
 }
+
+// rejectsClient refuses one client id, as the service does for a
+// registration it no longer knows.
+type rejectsClient struct {
+	*fakeOIDC
+	bad string
+}
+
+func (r *rejectsClient) StartDeviceAuthorization(ctx context.Context, in *ssooidc.StartDeviceAuthorizationInput, o ...func(*ssooidc.Options)) (*ssooidc.StartDeviceAuthorizationOutput, error) {
+	if aws.ToString(in.ClientId) == r.bad {
+		return nil, &types.InvalidClientException{}
+	}
+	return r.fakeOIDC.StartDeviceAuthorization(ctx, in, o...)
+}
+
+func TestLoginReplacesAStaleRegistration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := NewStore(t.TempDir())
+		key := RegistrationKey(corp.StartURL, corp.Region, corp.Name, DefaultScopes)
+		store.WriteRegistration(key, &Registration{ClientID: "stale", ClientSecret: "x", ExpiresAt: Timestamp{time.Now().Add(24 * time.Hour)}})
+		oidc := &fakeOIDC{codeLife: time.Minute, interval: 1}
+		f := &Flow{OIDC: &rejectsClient{oidc, "stale"}, Store: store}
+		if _, _, err := f.Login(context.Background(), corp); err != nil {
+			t.Fatal(err)
+		}
+		if oidc.registers != 1 {
+			t.Errorf("registered %d times, want 1 (after dropping the stale one)", oidc.registers)
+		}
+		if r := store.ReadRegistration(key); r == nil || r.ClientID != "client-1" {
+			t.Errorf("cached registration: %+v", r)
+		}
+	})
+}
+
+// TestConcurrentLoginsAskOnce: two logins for one session at once make one
+// device flow; the second waits for the lock and takes the first's token.
+func TestConcurrentLoginsAskOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		oidc := &fakeOIDC{approveAfter: 20 * time.Second, codeLife: 10 * time.Minute, interval: 5}
+		store := NewStore(t.TempDir())
+		var prompts int
+		var mu sync.Mutex
+		newFlow := func() *Flow {
+			return &Flow{OIDC: oidc, Store: store, Prompt: func(Prompt) { mu.Lock(); prompts++; mu.Unlock() }}
+		}
+		type result struct {
+			tok    *Token
+			reused bool
+			err    error
+		}
+		results := make(chan result, 2)
+		for i := 0; i < 2; i++ {
+			go func() {
+				tok, reused, err := newFlow().Login(context.Background(), corp)
+				results <- result{tok, reused, err}
+			}()
+		}
+		r1, r2 := <-results, <-results
+		if r1.err != nil || r2.err != nil {
+			t.Fatal(r1.err, r2.err)
+		}
+		if prompts != 1 || r1.reused == r2.reused {
+			t.Errorf("prompts %d, reused %v/%v: want one flow and one reuse", prompts, r1.reused, r2.reused)
+		}
+		if r1.tok.AccessToken != r2.tok.AccessToken {
+			t.Errorf("different tokens")
+		}
+	})
+}
