@@ -234,18 +234,28 @@ func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.Credential
 			o.BaseEndpoint = aws.String(ep)
 		}
 	})
-	p := ssocreds.New(client, s.AccountID, s.RoleName, s.StartURL, func(o *ssocreds.Options) {
+	sc := &ssoCredentials{hop: h, cachePath: cachePath, now: d.now}
+	var oidc *ssooidc.Client
+	if s.Session != "" {
+		oidc = ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
+			if ep := Endpoint(d.Env, "SSO_OIDC"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		flow := &ssotoken.Flow{OIDC: oidc, Store: ssotoken.NewStore(home), Now: d.Now}
+		session := ssotoken.Session{Name: s.Session, StartURL: s.StartURL, Region: s.Region}
+		sc.refresh = func(ctx context.Context) error {
+			_, err := flow.Refresh(ctx, session)
+			return err
+		}
+	}
+	sc.p = ssocreds.New(client, s.AccountID, s.RoleName, s.StartURL, func(o *ssocreds.Options) {
 		o.CachedTokenFilepath = cachePath
-		if s.Session != "" {
-			oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
-				if ep := Endpoint(d.Env, "SSO_OIDC"); ep != "" {
-					o.BaseEndpoint = aws.String(ep)
-				}
-			})
+		if oidc != nil {
 			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, cachePath)
 		}
 	})
-	return &ssoCredentials{hop: h, cachePath: cachePath, p: p, now: d.now}
+	return sc
 }
 
 // checkContainerURI applies the SDK's rule: plain http only to loopback or
@@ -311,12 +321,26 @@ type ssoCredentials struct {
 	cachePath string
 	p         aws.CredentialsProvider
 	now       func() time.Time
+	// refresh renews the cached token with its refresh token; nil for
+	// legacy profiles, which have none.
+	refresh func(ctx context.Context) error
 }
 
 func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := p.p.Retrieve(ctx)
 	if err == nil {
 		return c, nil
+	}
+	// The portal refused a token that is not yet expired (revoked, or
+	// signed out elsewhere): renew it once and retry, so that a refreshable
+	// session recovers without anyone clearing a cache.
+	if isUnauthorized(err) && p.refresh != nil {
+		if rerr := p.refresh(ctx); rerr == nil {
+			c, err = p.p.Retrieve(ctx)
+			if err == nil {
+				return c, nil
+			}
+		}
 	}
 	if tok, rerr := ssotoken.Read(p.cachePath); rerr != nil {
 		var corrupt *ssotoken.CorruptError
