@@ -75,6 +75,21 @@ func (e *RejectedError) Error() string {
 
 func (e *RejectedError) Unwrap() error { return e.Err }
 
+// Hints gives the fix for each reason AWS refuses a request.
+func (e *RejectedError) Hints() []string {
+	switch e.Reason {
+	case Expired:
+		return []string{"the credentials have expired: renew them (awsauth login for IAM Identity Center, or new keys), or run long jobs under awsauth exec"}
+	case InvalidKey:
+		return []string{"AWS does not know this access key: it was deleted or deactivated, or a session token is missing or belongs to other keys"}
+	case BadSecret:
+		return []string{"the secret access key does not match the access key id: check both in the profile or environment"}
+	case ClockSkew:
+		return []string{"this machine's clock is off by more than 5 minutes: sync it (for example: sudo timedatectl set-ntp true) and retry"}
+	}
+	return nil
+}
+
 // UnreachableError is an endpoint that did not answer.
 type UnreachableError struct {
 	Endpoint string

@@ -46,6 +46,8 @@ func TestGetClassifiesAWSErrors(t *testing.T) {
 		{403, "SignatureDoesNotMatch", BadSecret},
 		{403, "AccessDenied", Denied},
 		{403, "RequestExpired", Expired},
+		{403, "SignatureDoesNotMatch", BadSecret},
+		{400, "RequestTimeTooSkewed", ClockSkew},
 		{400, "SomethingElse", Other},
 	}
 	for _, tt := range tests {
@@ -59,6 +61,9 @@ func TestGetClassifiesAWSErrors(t *testing.T) {
 			}
 			if rej.Reason != tt.want || rej.Code != tt.code {
 				t.Errorf("reason %s code %s, want %s %s", rej.Reason, rej.Code, tt.want, tt.code)
+			}
+			if tt.want != Other && tt.want != Denied && len(rej.Hints()) == 0 {
+				t.Errorf("%s: no hint", tt.code)
 			}
 		})
 	}
