@@ -41,6 +41,10 @@ func TestLoginThroughTheBrowser(t *testing.T) {
 	browser := func(u string) error {
 		opened = append(opened, u)
 		go func() {
+			// A person reads the code first: approve once awsauth polls.
+			for i := 0; i < 500 && fake.Calls("CreateToken") == 0; i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
 			page, err := url.Parse(u)
 			if err != nil {
 				return
