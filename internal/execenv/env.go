@@ -1,0 +1,160 @@
+// Package execenv prepares and runs the child of `awsauth exec`: its
+// environment, which points every AWS SDK at awsauth's credential endpoint
+// and at nothing else, the relay of signals, and its exit status.
+package execenv
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+)
+
+// Unset are the variables that would make an SDK in the child take
+// credentials from somewhere other than the endpoint, or point it at a
+// different token.
+var Unset = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY",
+	"AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_CREDENTIAL_EXPIRATION",
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+}
+
+// Inputs are what the child's environment is built from.
+type Inputs struct {
+	// Base is the parent's environment, KEY=VALUE.
+	Base []string
+	// Endpoint and Token are the credential endpoint's URL and secret.
+	Endpoint, Token string
+	Region  string
+	Profile string
+	Files   awsconfig.Files
+	// TempDir holds sanitised copies of the shared files when needed; the
+	// caller removes it.
+	TempDir string
+}
+
+// Plan is the child's environment, with notes on what was changed and why.
+type Plan struct {
+	Env   []string
+	Notes []string
+}
+
+// credentialKeys are the settings that make a profile supply credentials
+// itself, ahead of a container endpoint.
+var credentialKeys = map[string]bool{
+	"aws_access_key_id": true, "aws_secret_access_key": true, "aws_session_token": true, "aws_security_token": true,
+	"role_arn": true, "source_profile": true, "credential_source": true, "web_identity_token_file": true,
+	"sso_session": true, "sso_start_url": true, "sso_account_id": true, "sso_role_name": true,
+	"credential_process": true, "login_session": true,
+}
+
+// Build returns the child's environment.
+func Build(in Inputs) (*Plan, error) {
+	m := map[string]string{}
+	for _, kv := range in.Base {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	p := &Plan{}
+	for _, k := range Unset {
+		if _, ok := m[k]; ok {
+			p.Notes = append(p.Notes, "unset "+k)
+			delete(m, k)
+		}
+	}
+	m["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = in.Endpoint
+	m["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = in.Token
+	if in.Region != "" {
+		m["AWS_REGION"] = in.Region
+		m["AWS_DEFAULT_REGION"] = in.Region
+	}
+	m["AWS_SDK_LOAD_CONFIG"] = "1"
+	m["AWSAUTH_PROFILE"] = in.Profile
+
+	// A [default] profile that supplies credentials comes before the
+	// container endpoint in every SDK: give the child copies without them.
+	for _, f := range []struct {
+		path, env string
+		config    bool
+	}{{in.Files.Config, "AWS_CONFIG_FILE", true}, {in.Files.Credentials, "AWS_SHARED_CREDENTIALS_FILE", false}} {
+		data, err := os.ReadFile(f.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.path, err)
+		}
+		clean, removed := StripDefaultCredentials(data, f.config)
+		if len(removed) == 0 {
+			continue
+		}
+		if in.TempDir == "" {
+			return nil, errors.New("execenv: a temporary directory is needed to shadow [default]")
+		}
+		out := filepath.Join(in.TempDir, filepath.Base(f.path))
+		if err := os.WriteFile(out, clean, 0o600); err != nil {
+			return nil, err
+		}
+		m[f.env] = out
+		p.Notes = append(p.Notes, fmt.Sprintf("[default] in %s sets %s, which every SDK would use before the endpoint: the child reads a copy without them", f.path, strings.Join(removed, ", ")))
+	}
+
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p.Env = append(p.Env, k+"="+m[k])
+	}
+	return p, nil
+}
+
+// StripDefaultCredentials removes the credential settings of the default
+// profile from a shared config (config true) or credentials file, and
+// returns the names it removed. Everything else is kept byte for byte.
+func StripDefaultCredentials(data []byte, config bool) ([]byte, []string) {
+	var out bytes.Buffer
+	var removed []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	inDefault, dropping := false, false
+	for sc.Scan() {
+		line := sc.Text()
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "["):
+			name := strings.TrimSpace(strings.Trim(t, "[]"))
+			inDefault = name == "default" || (config && strings.TrimSpace(strings.TrimPrefix(name, "profile ")) == "default" && strings.HasPrefix(name, "profile "))
+			dropping = false
+		case dropping && t != "" && (line[0] == ' ' || line[0] == '\t'):
+			continue // a continuation of a dropped setting
+		case inDefault && t != "" && t[0] != '#' && t[0] != ';':
+			k, _, ok := strings.Cut(t, "=")
+			k = strings.ToLower(strings.TrimSpace(k))
+			dropping = ok && credentialKeys[k]
+			if dropping {
+				removed = append(removed, k)
+				continue
+			}
+		default:
+			dropping = false
+		}
+		out.WriteString(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes(), removed
+}
