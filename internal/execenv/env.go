@@ -37,9 +37,9 @@ type Inputs struct {
 	Base []string
 	// Endpoint and Token are the credential endpoint's URL and secret.
 	Endpoint, Token string
-	Region  string
-	Profile string
-	Files   awsconfig.Files
+	Region          string
+	Profile         string
+	Files           awsconfig.Files
 	// TempDir holds sanitised copies of the shared files when needed; the
 	// caller removes it.
 	TempDir string

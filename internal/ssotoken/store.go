@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/awsauth/awsauth/internal/atomicfile"
 )
 
 // Store is an SSO cache directory shared with the AWS CLI v2 and the SDKs.
@@ -190,7 +192,7 @@ func (s *Store) writeMerged(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, out)
+	return atomicfile.Write(path, out)
 }
 
 // ownedFields are the keys of v's type: ones v leaves empty are removed.
@@ -200,41 +202,6 @@ func ownedFields(v any) []string {
 		return []string{"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret", "registrationExpiresAt", "refreshToken"}
 	case *Registration:
 		return []string{"clientId", "clientSecret", "expiresAt", "scopes"}
-	}
-	return nil
-}
-
-// WriteFileAtomic writes data to path with mode 0600, creating its directory
-// 0700, through a temporary file renamed over the target, so a reader sees
-// the old file or the new one, never half of one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

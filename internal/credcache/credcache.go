@@ -1,0 +1,147 @@
+// Package credcache is the file cache behind `awsauth credential-process`
+// and `awsauth export`: one JSON file per profile fingerprint under
+// ${XDG_CACHE_HOME:-~/.cache}/awsauth, 0600 in a 0700 directory, written
+// atomically, and filled under a cross-process lock so that many parallel
+// callers on a cold cache cause a single upstream fetch.
+package credcache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/gofrs/flock"
+
+	"github.com/awsauth/awsauth/internal/atomicfile"
+)
+
+// Cache is a directory of cached credentials.
+type Cache struct {
+	Dir string
+	Now func() time.Time
+}
+
+// Dir is where the cache lives for a home and XDG_CACHE_HOME.
+func Dir(home, xdgCacheHome string) string {
+	if xdgCacheHome != "" {
+		return filepath.Join(xdgCacheHome, "awsauth")
+	}
+	return filepath.Join(home, ".cache", "awsauth")
+}
+
+// Fingerprint names a cache entry. Every input that could change which
+// credentials come out goes in: the profile, the bytes of the shared files,
+// and the relevant environment.
+func Fingerprint(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+type entry struct {
+	AccessKeyID     string    `json:"AccessKeyId"`
+	SecretAccessKey string    `json:"SecretAccessKey"`
+	SessionToken    string    `json:"SessionToken,omitempty"`
+	Expiration      time.Time `json:"Expiration"`
+	AccountID       string    `json:"AccountId,omitempty"`
+	Obtained        time.Time `json:"Obtained"`
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cache) path(fp string) string { return filepath.Join(c.Dir, "creds-"+fp+".json") }
+
+// RefreshWindow is how long before expiry cached credentials stop being
+// handed out: min(15 min, half their lifetime). Callers such as botocore
+// refresh credentials with less than 15 minutes left on every use, so
+// anything handed out must have more.
+func RefreshWindow(obtained, expires time.Time) time.Duration {
+	w := expires.Sub(obtained) / 2
+	if w > 15*time.Minute || w <= 0 {
+		w = 15 * time.Minute
+	}
+	return w
+}
+
+// Lookup returns cached credentials for fp that are still outside the
+// refresh window, without touching the network.
+func (c *Cache) Lookup(fp string) (aws.Credentials, bool) {
+	data, err := os.ReadFile(c.path(fp))
+	if err != nil {
+		return aws.Credentials{}, false
+	}
+	var e entry
+	if json.Unmarshal(data, &e) != nil || e.AccessKeyID == "" {
+		return aws.Credentials{}, false
+	}
+	if c.now().Add(RefreshWindow(e.Obtained, e.Expiration)).After(e.Expiration) {
+		return aws.Credentials{}, false
+	}
+	return aws.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken,
+		CanExpire: true, Expires: e.Expiration, AccountID: e.AccountID, Source: "awsauth-cache"}, true
+}
+
+// Get returns fresh cached credentials for fp, or fetches them under the
+// lock. Callers that waited for the lock take what the first one fetched.
+// Credentials that never expire are returned but not cached: there is
+// nothing to save, and keys would sit in one more file.
+func (c *Cache) Get(ctx context.Context, fp string, fetch func(context.Context) (aws.Credentials, error)) (aws.Credentials, bool, error) {
+	if creds, ok := c.Lookup(fp); ok {
+		return creds, true, nil
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return aws.Credentials{}, false, fmt.Errorf("create cache directory: %w", err)
+	}
+	lock := flock.New(c.path(fp) + ".lock")
+	ok, err := lock.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return aws.Credentials{}, false, fmt.Errorf("lock credential cache: %w", err)
+	}
+	defer lock.Unlock()
+	if creds, ok := c.Lookup(fp); ok {
+		return creds, true, nil
+	}
+	obtained := c.now()
+	creds, err := fetch(ctx)
+	if err != nil {
+		return aws.Credentials{}, false, err
+	}
+	if !creds.CanExpire {
+		return creds, false, nil
+	}
+	data, err := json.Marshal(entry{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
+		Expiration: creds.Expires.UTC(), AccountID: creds.AccountID, Obtained: obtained.UTC()})
+	if err != nil {
+		return aws.Credentials{}, false, err
+	}
+	if err := atomicfile.Write(c.path(fp), data); err != nil {
+		return creds, false, err
+	}
+	return creds, false, nil
+}
+
+// Clear removes the entry for fp.
+func (c *Cache) Clear(fp string) error {
+	if err := os.Remove(c.path(fp)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
