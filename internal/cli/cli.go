@@ -139,6 +139,8 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newLoginCmd(),
 		a.newRefreshCmd(),
 		a.newLogoutCmd(),
+		a.newCredentialProcessCmd(),
+		a.newExportCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)

@@ -163,6 +163,8 @@ func hintsOf(err error) []string {
 	return out
 }
 
+func writeJSONCompact(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

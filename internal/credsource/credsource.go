@@ -143,6 +143,10 @@ func build(trace *awsconfig.Trace, h awsconfig.Hop, inner aws.CredentialsProvide
 			if h.ExternalID != "" {
 				o.ExternalID = aws.String(h.ExternalID)
 			}
+			// AWS's own default when no duration is asked for, and the
+			// AWS CLI's; the Go SDK would ask for 15 minutes. One hour is
+			// always allowed: no role's maximum is shorter.
+			o.Duration = time.Hour
 			if h.Duration > 0 {
 				o.Duration = h.Duration
 			}

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credcache"
+	"github.com/awsauth/awsauth/internal/credsource"
+)
+
+func (a *app) cache() *credcache.Cache {
+	return &credcache.Cache{Dir: credcache.Dir(awsconfig.HomeDir(a.deps.Env), a.deps.Env.Get("XDG_CACHE_HOME")), Now: a.deps.Now}
+}
+
+// processOutput is the credential_process JSON (Version 1).
+type processOutput struct {
+	Version         int    `json:"Version"`
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	SessionToken    string `json:"SessionToken,omitempty"`
+	Expiration      string `json:"Expiration,omitempty"`
+	AccountID       string `json:"AccountId,omitempty"`
+}
+
+func toProcessOutput(c aws.Credentials) processOutput {
+	out := processOutput{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, AccountID: c.AccountID}
+	if c.CanExpire {
+		out.Expiration = c.Expires.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	return out
+}
+
+func (a *app) newCredentialProcessCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "credential-process",
+		Short: "Print credentials in the credential_process format, from a cache",
+		Long: `Print credentials as the AWS SDKs expect from a credential_process command:
+one JSON object (Version 1) on stdout and nothing else.
+
+Credentials are cached under ~/.cache/awsauth (0600) until 15 minutes before
+they expire (half their lifetime when shorter), so a warm call touches no
+network, and many parallel calls on a cold cache make one upstream call.
+Use it to give tools that only read profiles the credentials of any source
+awsauth understands.`,
+		Example: `  # ~/.aws/config
+  [profile deploy-cached]
+  credential_process = awsauth credential-process --profile deploy
+
+  awsauth credential-process --profile deploy | jq .Expiration`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			creds, hit, err := credsource.Cached(cmd.Context(), a.request(), a.credDeps(), a.cache())
+			if err != nil {
+				return err
+			}
+			a.debugf("credential-process: cache hit %v", hit)
+			return writeJSONCompact(a.deps.IO.Out, toProcessOutput(creds))
+		},
+	}
+}
+
+func (a *app) newExportCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Print the current credentials for a shell or a tool",
+		Long: `Print the current credentials as shell assignments or a file format, for tools
+that cannot use a profile or awsauth exec. The credentials expire: for long
+jobs prefer "awsauth exec -- COMMAND", which keeps them fresh.
+
+Formats: env (POSIX shell, default), fish, powershell, dotenv, json
+(the credential_process format).`,
+		Example: `  eval "$(awsauth export --profile dev)"
+  awsauth export --profile dev --format dotenv > .env.aws
+  awsauth export --profile dev --format fish | source`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			render, ok := exportFormats[format]
+			if !ok {
+				return &usageError{fmt.Errorf("unknown --format %q: use env, fish, powershell, dotenv or json", format)}
+			}
+			creds, _, err := credsource.Cached(cmd.Context(), a.request(), a.credDeps(), a.cache())
+			if err != nil {
+				return err
+			}
+			region := a.g.region
+			if region == "" {
+				if tr, err := awsconfig.Resolve(cmd.Context(), a.request()); err == nil {
+					region = tr.Region
+				}
+			}
+			if err := render(a.deps.IO.Out, creds, region); err != nil {
+				return err
+			}
+			if creds.CanExpire {
+				fmt.Fprintf(a.deps.IO.ErrOut, "note: these credentials expire at %s (in %s); for long jobs use: awsauth exec -- COMMAND\n",
+					creds.Expires.UTC().Format(time.RFC3339), humanDuration(creds.Expires.Sub(a.deps.Now())))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "env", "env, fish, powershell, dotenv or json")
+	return cmd
+}
+
+type exportVar struct{ k, v string }
+
+func exportVars(c aws.Credentials, region string) []exportVar {
+	vs := []exportVar{{"AWS_ACCESS_KEY_ID", c.AccessKeyID}, {"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey}}
+	if c.SessionToken != "" {
+		vs = append(vs, exportVar{"AWS_SESSION_TOKEN", c.SessionToken})
+	}
+	if c.CanExpire {
+		vs = append(vs, exportVar{"AWS_CREDENTIAL_EXPIRATION", c.Expires.UTC().Format("2006-01-02T15:04:05Z")})
+	}
+	if region != "" {
+		vs = append(vs, exportVar{"AWS_REGION", region}, exportVar{"AWS_DEFAULT_REGION", region})
+	}
+	return vs
+}
+
+// shQuote quotes s for POSIX shells.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+var exportFormats = map[string]func(io.Writer, aws.Credentials, string) error{
+	"env": func(w io.Writer, c aws.Credentials, r string) error {
+		for _, v := range exportVars(c, r) {
+			fmt.Fprintf(w, "export %s=%s\n", v.k, shQuote(v.v))
+		}
+		if c.SessionToken == "" {
+			fmt.Fprintln(w, "unset AWS_SESSION_TOKEN")
+		}
+		return nil
+	},
+	"fish": func(w io.Writer, c aws.Credentials, r string) error {
+		for _, v := range exportVars(c, r) {
+			fmt.Fprintf(w, "set -gx %s %s;\n", v.k, shQuote(v.v))
+		}
+		if c.SessionToken == "" {
+			fmt.Fprintln(w, "set -e AWS_SESSION_TOKEN;")
+		}
+		return nil
+	},
+	"powershell": func(w io.Writer, c aws.Credentials, r string) error {
+		for _, v := range exportVars(c, r) {
+			fmt.Fprintf(w, "$Env:%s = '%s'\n", v.k, strings.ReplaceAll(v.v, "'", "''"))
+		}
+		return nil
+	},
+	"dotenv": func(w io.Writer, c aws.Credentials, r string) error {
+		for _, v := range exportVars(c, r) {
+			fmt.Fprintf(w, "%s=%s\n", v.k, v.v)
+		}
+		return nil
+	},
+	"json": func(w io.Writer, c aws.Credentials, r string) error {
+		return writeJSONCompact(w, toProcessOutput(c))
+	},
+}

@@ -1,0 +1,114 @@
+package credsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credcache"
+)
+
+// fingerprintEnv are the variables that change which credentials a profile
+// resolves to.
+var fingerprintEnv = []string{
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+}
+
+// CacheKey fingerprints a request without resolving it: the profile, the
+// shared files' bytes and the environment that matters. Reading two small
+// files is all a warm call pays.
+func CacheKey(req awsconfig.Request) string {
+	files := awsconfig.LocateFiles(req.Env)
+	cfg, _ := os.ReadFile(files.Config)
+	creds, _ := os.ReadFile(files.Credentials)
+	parts := [][]byte{[]byte(req.Profile), []byte(files.Config), cfg, []byte(files.Credentials), creds}
+	for _, k := range fingerprintEnv {
+		parts = append(parts, []byte(k+"="+req.Env.Get(k)))
+	}
+	return credcache.Fingerprint(parts...)
+}
+
+// SelfReferenceError is a profile whose credential_process is awsauth
+// credential-process for the same profile: it would call itself forever.
+type SelfReferenceError struct {
+	Profile string
+	Command string
+}
+
+func (e *SelfReferenceError) Error() string {
+	return fmt.Sprintf("profile %s gets its credentials from awsauth credential-process (%q), so awsauth cannot get them from it", e.Profile, e.Command)
+}
+
+// Hints names the fix.
+func (e *SelfReferenceError) Hints() []string {
+	return []string{"pass the profile that holds the real source: credential_process = awsauth credential-process --profile SOURCE, where SOURCE uses SSO, keys or a role"}
+}
+
+// Cached returns credentials for req from the file cache, resolving and
+// fetching only when the cache has nothing fresh. hit reports a warm call.
+func Cached(ctx context.Context, req awsconfig.Request, d Deps, cache *credcache.Cache) (creds aws.Credentials, hit bool, err error) {
+	key := CacheKey(req)
+	if c, ok := cache.Lookup(key); ok {
+		return c, true, nil
+	}
+	trace, err := awsconfig.Resolve(ctx, req)
+	if err != nil {
+		return aws.Credentials{}, false, err
+	}
+	for _, h := range trace.Hops {
+		if h.Kind == awsconfig.KindProcess && callsItself(h, req) {
+			return aws.Credentials{}, false, &SelfReferenceError{Profile: h.Profile, Command: h.CredentialProcess}
+		}
+	}
+	p, err := New(trace, d)
+	if err != nil {
+		return aws.Credentials{}, false, err
+	}
+	return cache.Get(ctx, key, func(ctx context.Context) (aws.Credentials, error) {
+		c, err := p.Retrieve(ctx)
+		if err != nil {
+			return c, err
+		}
+		if !c.HasKeys() {
+			return c, errors.New("the source returned no keys")
+		}
+		return c, nil
+	})
+}
+
+// callsItself reports whether a credential_process hop runs awsauth
+// credential-process for the very profile it belongs to.
+func callsItself(h awsconfig.Hop, req awsconfig.Request) bool {
+	f := strings.Fields(h.CredentialProcess)
+	awsauth, sub := false, false
+	target := ""
+	for i, w := range f {
+		switch {
+		case strings.HasSuffix(strings.Trim(w, `"'`), "awsauth"):
+			awsauth = true
+		case w == "credential-process":
+			sub = true
+		case w == "--profile" && i+1 < len(f):
+			target = strings.Trim(f[i+1], `"'`)
+		case strings.HasPrefix(w, "--profile="):
+			target = strings.Trim(strings.TrimPrefix(w, "--profile="), `"'`)
+		}
+	}
+	if !awsauth || !sub {
+		return false
+	}
+	if target == "" {
+		target, _ = req.Env.First("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+		if target == "" {
+			target = "default"
+		}
+	}
+	return target == h.Profile
+}
