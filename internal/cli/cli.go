@@ -35,6 +35,16 @@ type Deps struct {
 	HTTPClient *http.Client
 	// OpenBrowser shows a URL to the person; nil means it cannot.
 	OpenBrowser func(url string) error
+	// Environ is the whole environment, for a child process.
+	Environ func() []string
+}
+
+// environ is the environment a child inherits.
+func (a *app) environ() []string {
+	if a.deps.Environ != nil {
+		return a.deps.Environ()
+	}
+	return nil
 }
 
 // SystemDeps wires the real process: its streams, environment, clock and a
@@ -46,6 +56,7 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		Now:         time.Now,
 		HTTPClient:  newHTTPClient(),
 		OpenBrowser: openBrowser,
+		Environ:     os.Environ,
 	}
 }
 
@@ -141,6 +152,7 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newLogoutCmd(),
 		a.newCredentialProcessCmd(),
 		a.newExportCmd(),
+		a.newExecCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)

@@ -75,6 +75,7 @@ func (e *interruptedError) Unwrap() error { return e.err }
 type silentError struct {
 	code int
 	err  error
+	show bool // print it anyway (it was not shown yet)
 }
 
 func (e *silentError) Error() string { return e.err.Error() }
@@ -123,7 +124,7 @@ func isCobraUsage(err error) bool {
 func (a *app) report(err error) int {
 	code := exitCode(err)
 	var se *silentError
-	if errors.As(err, &se) {
+	if errors.As(err, &se) && !se.show {
 		return code
 	}
 	w := a.deps.IO.ErrOut

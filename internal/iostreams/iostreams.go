@@ -19,6 +19,7 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
+	inTTY    bool
 	outTTY   bool
 	errTTY   bool
 	colorOut bool
@@ -33,6 +34,7 @@ func System() *IOStreams {
 	_, noColor := os.LookupEnv("NO_COLOR")
 	dumb := os.Getenv("TERM") == "dumb"
 	return &IOStreams{
+		inTTY:    isTerminal(os.Stdin),
 		In:       os.Stdin,
 		Out:      os.Stdout,
 		ErrOut:   os.Stderr,
@@ -54,6 +56,9 @@ func (s *IOStreams) SetTTY(tty bool) { s.outTTY, s.errTTY = tty, tty }
 
 // SetColor turns colour on or off for both output streams.
 func (s *IOStreams) SetColor(on bool) { s.colorOut, s.colorErr = on, on }
+
+// IsStdinTTY reports whether In is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
 
 // IsStdoutTTY reports whether Out is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }

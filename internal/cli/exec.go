@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credserver"
+	"github.com/awsauth/awsauth/internal/credsource"
+	"github.com/awsauth/awsauth/internal/execenv"
+	"github.com/awsauth/awsauth/internal/keeper"
+	"github.com/awsauth/awsauth/internal/ssotoken"
+)
+
+type execOptions struct {
+	duration      time.Duration
+	refreshBefore time.Duration
+	noServer      bool
+	autoLogin     bool
+	quiet         bool
+}
+
+func (a *app) newExecCmd() *cobra.Command {
+	var o execOptions
+	cmd := &cobra.Command{
+		Use:   "exec [flags] -- COMMAND [ARGS...]",
+		Short: "Run a command whose AWS credentials never expire while it runs",
+		Long: `Run COMMAND with AWS credentials that stay valid for as long as it runs.
+
+awsauth serves the profile's credentials to the command through a local,
+token-protected container-credentials endpoint (127.0.0.1 only) that every
+AWS SDK and the AWS CLI read, and renews them from their source before they
+expire (15 minutes before, or half their lifetime when shorter). When the
+IAM Identity Center session itself ends, awsauth keeps serving the still-valid
+credentials, says so once on stderr, and resumes as soon as you log in again
+in another terminal (awsauth login, or aws sso login); with --auto-login it
+starts the login itself. The command is never killed for it.
+
+The command's environment loses variables that would shadow the endpoint
+(AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) and gets AWS_REGION,
+AWS_DEFAULT_REGION and AWS_SDK_LOAD_CONFIG=1. awsauth exits with the
+command's exit code.`,
+		Example: `  awsauth exec --profile prod -- cdk deploy --all
+  awsauth exec --profile prod --duration 3h -- terraform apply
+  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{errors.New("exec needs a command: awsauth exec [flags] -- COMMAND [ARGS...]")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runExec(cmd.Context(), o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&o.duration, "duration", 0, "how long the command will run: warn first when a link of the chain cannot last that long")
+	f.DurationVar(&o.refreshBefore, "refresh-before", 0, "renew this long before expiry (default: 15m, or half the lifetime when shorter)")
+	f.BoolVar(&o.noServer, "no-server", false, "no endpoint: put the current keys in the environment (they expire; for tools that cannot read an endpoint)")
+	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
+	f.SetInterspersed(false)
+	return cmd
+}
+
+func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
+	// A Ctrl-C is the child's to handle: the endpoint must outlive it.
+	ctx = context.WithoutCancel(ctx)
+	trace, err := awsconfig.Resolve(ctx, a.request())
+	if err != nil {
+		return err
+	}
+	for _, w := range trace.Warnings {
+		switch w.ID {
+		case "js-sdk-v2-load-config", "container-shadowed", "botocore-region", "role-chaining":
+			// exec sets AWS_SDK_LOAD_CONFIG and both region variables,
+			// shadows [default], and renews chained sessions.
+		default:
+			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %s\n  fix: %s\n", w.Message, w.Fix)
+		}
+	}
+	for _, w := range durationWarnings(trace, o.duration, a.deps.Env, a.deps.Now()) {
+		fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %s\n", w)
+	}
+	deps := a.credDeps()
+	provider, err := credsource.New(trace, deps)
+	if err != nil {
+		return err
+	}
+	k := keeper.New(keeper.Options{
+		Provider:      provider,
+		RefreshBefore: o.refreshBefore,
+		NeedsHuman: func(err error) bool {
+			var login *credsource.LoginRequiredError
+			var mfa *credsource.MFARequiredError
+			return errors.As(err, &login) || errors.As(err, &mfa)
+		},
+		OnNeedsLogin: a.autoLoginHook(trace, o.autoLogin),
+		OnEvent:      a.execEventPrinter(trace, o.quiet),
+		Now:          a.deps.Now,
+	})
+	if err := k.Start(ctx); err != nil {
+		return err
+	}
+	defer k.Stop()
+	creds, err := k.Get()
+	if err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp("", "awsauth-exec-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	var childEnv []string
+	if o.noServer {
+		childEnv = noServerEnv(a.environ(), creds, trace.Region)
+		if creds.CanExpire {
+			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: --no-server: the command gets fixed keys that expire at %s (in %s) and are not renewed\n",
+				creds.Expires.UTC().Format(time.RFC3339), humanDuration(creds.Expires.Sub(a.deps.Now())))
+		}
+	} else {
+		srv, err := credserver.Start(ctx, k, credserver.Options{Now: a.deps.Now})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		plan, err := execenv.Build(execenv.Inputs{
+			Base: a.environ(), Endpoint: srv.URL(), Token: srv.Token(),
+			Region: trace.Region, Profile: trace.Profile, Files: trace.Files, TempDir: tmp,
+		})
+		if err != nil {
+			return err
+		}
+		for _, n := range plan.Notes {
+			a.debugf("exec: %s", n)
+		}
+		childEnv = plan.Env
+		a.debugf("exec: endpoint %s", srv.URL())
+	}
+	if !o.quiet {
+		fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s as %s (%s); credentials renewed while it runs\n",
+			strings.Join(args, " "), profileLabel(trace), trace.Source())
+	}
+	code, err := execenv.Run(ctx, execenv.Command{
+		Args: args, Env: childEnv,
+		Stdin: a.deps.IO.In, Stdout: a.deps.IO.Out, Stderr: a.deps.IO.ErrOut,
+		InteractiveTerminal: a.deps.IO.IsStdinTTY(),
+	}, nil)
+	if err != nil {
+		var se *execenv.StartError
+		if errors.As(err, &se) {
+			return &silentError{code: code, err: fmt.Errorf("%w", err), show: true}
+		}
+		return err
+	}
+	if st := k.Status(); !o.quiet && st.Refreshes > 0 {
+		a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
+	}
+	if code != 0 {
+		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}
+	}
+	return nil
+}
+
+func profileLabel(t *awsconfig.Trace) string {
+	if t.Source() == awsconfig.KindEnv {
+		return "environment keys"
+	}
+	return "profile " + t.Profile
+}
+
+// execEventPrinter tells the person what the keeper does, on stderr (the
+// terminal), never on the child's stdout.
+func (a *app) execEventPrinter(trace *awsconfig.Trace, quiet bool) func(keeper.Event) {
+	return func(e keeper.Event) {
+		w := a.deps.IO.ErrOut
+		switch e.Kind {
+		case keeper.EventRefreshed:
+			a.debugf("exec: renewed, now valid until %s", e.Expires.UTC().Format(time.RFC3339))
+		case keeper.EventNeedsLogin:
+			sso, profile, _ := awsconfig.SSOFor(trace)
+			who := trace.Profile
+			if sso != nil {
+				who = profile
+			}
+			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
+				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
+				e.Expires.UTC().Format(time.RFC3339), who)
+		case keeper.EventRefreshFailed:
+			if !quiet {
+				fmt.Fprintf(w, "awsauth: renewing credentials failed (%v); still valid until %s, retrying\n", e.Err, e.Expires.UTC().Format(time.RFC3339))
+			}
+		case keeper.EventLoginFailed:
+			fmt.Fprintf(w, "awsauth: login failed: %v\n", e.Err)
+		case keeper.EventExpired:
+			fmt.Fprintf(w, "awsauth: the credentials have expired and could not be renewed (%v); AWS calls of the command will fail until you log in\n", e.Err)
+		}
+	}
+}
+
+// autoLoginHook runs the device login when the SSO session ends, if asked.
+func (a *app) autoLoginHook(trace *awsconfig.Trace, enabled bool) func(context.Context) error {
+	if !enabled {
+		return nil
+	}
+	s, _, ok := awsconfig.SSOFor(trace)
+	if !ok {
+		return nil
+	}
+	session := sessionOf(s)
+	return func(ctx context.Context) error {
+		f := a.flow(session)
+		f.Prompt = func(p ssotoken.Prompt) { a.showPrompt(p, false) }
+		_, _, err := f.Login(ctx, session)
+		return err
+	}
+}
+
+// durationWarnings names the links of the chain that cannot last d.
+func durationWarnings(t *awsconfig.Trace, d time.Duration, env func(string) (string, bool), now time.Time) []string {
+	if d <= 0 {
+		return nil
+	}
+	var ws []string
+	end := now.Add(d)
+	for _, h := range t.Hops {
+		switch {
+		case h.Expires != nil && h.Expires.Before(end):
+			ws = append(ws, fmt.Sprintf("the environment's credentials expire at %s, before the planned %s end, and cannot be renewed: use a profile instead", h.Expires.UTC().Format(time.RFC3339), d))
+		case h.SSO != nil:
+			path := ssotoken.CachePath(awsconfig.HomeDir(env), ssotoken.CacheKey(h.SSO.Session, h.SSO.StartURL))
+			tok, err := ssotoken.Read(path)
+			if err != nil || tok.ExpiresAt == nil {
+				continue
+			}
+			if !tok.Refreshable() && tok.ExpiresAt.Before(end) {
+				ws = append(ws, fmt.Sprintf("the SSO token of profile %s ends at %s and cannot be refreshed (legacy SSO profile): you will be asked to log in then; the command keeps running meanwhile. An sso-session profile avoids this", h.Profile, tok.ExpiresAt.UTC().Format(time.RFC3339)))
+			}
+		}
+	}
+	return ws
+}
+
+// noServerEnv puts fixed keys in the environment, for --no-server.
+func noServerEnv(base []string, c aws.Credentials, region string) []string {
+	drop := map[string]bool{}
+	for _, k := range execenv.Unset {
+		drop[k] = true
+	}
+	var out []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] && k != "AWS_CONTAINER_CREDENTIALS_FULL_URI" && k != "AWS_CONTAINER_AUTHORIZATION_TOKEN" {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range exportVars(c, region) {
+		out = append(out, v.k+"="+v.v)
+	}
+	return append(out, "AWS_SDK_LOAD_CONFIG=1")
+}
