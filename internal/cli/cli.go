@@ -153,6 +153,8 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newCredentialProcessCmd(),
 		a.newExportCmd(),
 		a.newExecCmd(),
+		a.newDemoCmd(),
+		a.newDemoDeploymentCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)

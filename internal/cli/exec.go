@@ -25,6 +25,11 @@ type execOptions struct {
 	noServer      bool
 	autoLogin     bool
 	quiet         bool
+
+	// For the demo: its own narration of keeper events, and the keeper's
+	// final status.
+	events func(keeper.Event)
+	done   func(keeper.Status)
 }
 
 func (a *app) newExecCmd() *cobra.Command {
@@ -103,7 +108,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			return errors.As(err, &login) || errors.As(err, &mfa)
 		},
 		OnNeedsLogin: a.autoLoginHook(trace, o.autoLogin),
-		OnEvent:      a.execEventPrinter(trace, o.quiet),
+		OnEvent:      a.execEventPrinter(trace, o),
 		Now:          a.deps.Now,
 	})
 	if err := k.Start(ctx); err != nil {
@@ -163,8 +168,10 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		}
 		return err
 	}
-	if st := k.Status(); !o.quiet && st.Refreshes > 0 {
-		a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
+	st := k.Status()
+	a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
+	if o.done != nil {
+		o.done(st)
 	}
 	if code != 0 {
 		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}
@@ -181,8 +188,13 @@ func profileLabel(t *awsconfig.Trace) string {
 
 // execEventPrinter tells the person what the keeper does, on stderr (the
 // terminal), never on the child's stdout.
-func (a *app) execEventPrinter(trace *awsconfig.Trace, quiet bool) func(keeper.Event) {
+func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keeper.Event) {
+	quiet := o.quiet
 	return func(e keeper.Event) {
+		if o.events != nil {
+			o.events(e)
+			return
+		}
 		w := a.deps.IO.ErrOut
 		switch e.Kind {
 		case keeper.EventRefreshed:
