@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# bench/exec.sh: the exec and credential-process numbers, in one run on this
+# machine, against awsauth's fake AWS:
+#   - endpoint latency (p50, p99) and requests/s from 1 and 4 keep-alive clients;
+#   - credential-process (warm cache) whole-process time vs a hello-world Go
+#     binary (the floor) and vs `aws configure export-credentials` (CLI v2);
+#   - exec -- true overhead vs the floor;
+#   - resident memory of exec while a Go SDK client polls it for 30 s.
+#
+#   bash bench/exec.sh [RUNS]      (default 21 runs for whole-process timings)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-21}
+work=$(mktemp -d)
+fake_pid=""
+cleanup() {
+  if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for p in ./cmd/awsauth ./bench/awsfake-server ./bench/hello ./bench/endpoint-load ./tests/clients/goclient; do
+  go build -o "$work/$(basename "$p")" "$p"
+done
+"$work/awsfake-server" >"$work/url" 2>"$work/fake.log" &
+fake_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+url=$(head -1 "$work/url")
+
+mkdir -p "$work/home/.aws"
+cat >"$work/home/.aws/config" <<'INI'
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://awsauth-demo.awsapps.com/start
+sso_region = us-east-1
+
+[profile cached]
+credential_process = awsauth credential-process --profile dev
+region = us-east-1
+INI
+run_env=(env -i PATH="$work:$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true
+  AWS_ENDPOINT_URL_SSO_OIDC="$url" AWS_ENDPOINT_URL_SSO="$url" AWS_ENDPOINT_URL_STS="$url")
+"${run_env[@]}" "$work/awsauth" login --profile dev --no-browser 2>/dev/null
+
+median_ms() {
+  local times=()
+  for i in $(seq 1 $((runs + 2))); do
+    local t0 t1
+    t0=$(date +%s%N)
+    "${run_env[@]}" "$@" >/dev/null 2>"$work/err" || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
+    t1=$(date +%s%N)
+    [ "$i" -gt 2 ] && times+=($(( (t1 - t0) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.2f\n", m/1000}'
+}
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(uname -m)"
+echo
+echo "== endpoint (awsauth exec serving, bench/endpoint-load as the child)"
+"${run_env[@]}" "$work/awsauth" exec -q --profile dev -- "$work/endpoint-load" -clients 1 -requests 20000
+"${run_env[@]}" "$work/awsauth" exec -q --profile dev -- "$work/endpoint-load" -clients 4 -requests 20000
+
+echo
+echo "== whole-process medians of $runs runs (ms)"
+floor=$(median_ms "$work/hello")
+"${run_env[@]}" "$work/awsauth" credential-process --profile dev >/dev/null
+cp=$(median_ms "$work/awsauth" credential-process --profile dev)
+ex=$(median_ms "$work/awsauth" exec -q --profile dev -- true)
+printf '%-52s %8s %8s\n' "command" "ms" "x floor"
+printf '%-52s %8s %8s\n' "hello-world Go binary (floor)" "$floor" "1.00"
+printf '%-52s %8s %8s\n' "awsauth credential-process (warm)" "$cp" "$(awk -v a="$cp" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
+printf '%-52s %8s %8s\n' "awsauth exec -- true" "$ex" "$(awk -v a="$ex" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
+if /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2'; then
+  v2=$(median_ms /usr/bin/aws configure export-credentials --profile cached)
+  printf '%-52s %8s %8s\n' "aws configure export-credentials (CLI v2, warm awsauth)" "$v2" "$(awk -v a="$v2" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
+fi
+
+echo
+echo "== exec resident memory while a Go SDK client polls it every 100 ms for 30 s"
+"${run_env[@]}" SOAK_SECONDS=30 SOAK_INTERVAL=0.1 "$work/awsauth" exec -q --profile dev -- "$work/goclient" >"$work/soak.out" 2>&1 &
+exec_pid=$!
+peak=0
+for _ in $(seq 1 300); do
+  kill -0 "$exec_pid" 2>/dev/null || break
+  rss=$(awk '/^VmRSS/{print $2}' "/proc/$exec_pid/status" 2>/dev/null || echo 0)
+  [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+  sleep 0.1
+done
+wait "$exec_pid"
+echo "peak VmRSS of awsauth exec: $((peak / 1024)).$(( (peak % 1024) * 10 / 1024 )) MiB  ($(tail -1 "$work/soak.out"))"
