@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,7 +187,23 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unsupported: ! awsfake")
 	}
 	opts := awsfake.Options{}
+	sc := awsfake.DefaultScenario()
 	for _, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok {
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			switch k {
+			case "role":
+				sc.RoleCredentialLifetime = d
+			case "session":
+				sc.SSOSessionDuration = d
+			case "token":
+				sc.AccessTokenLifetime = d
+			default:
+				ts.Fatalf("awsfake: unknown setting %q", k)
+			}
+			continue
+		}
 		switch a {
 		case "autoapprove":
 			opts.AutoApprove = true
@@ -196,6 +213,7 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("awsfake: unknown option %q", a)
 		}
 	}
+	opts.Scenario = &sc
 	srv, err := awsfake.Start(context.Background(), opts)
 	ts.Check(err)
 	ts.Defer(func() { srv.Close() })
