@@ -233,3 +233,6 @@ func SSOFor(t *Trace) (*SSOSettings, string, bool) {
 	}
 	return nil, "", false
 }
+
+// StartURL is the sso_start_url a (legacy SSO) profile sets, or "".
+func (inv *Inventory) StartURL(profile string) string { return inv.get(profile, "sso_start_url") }

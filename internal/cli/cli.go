@@ -155,9 +155,13 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newExecCmd(),
 		a.newDemoCmd(),
 		a.newDemoDeploymentCmd(),
+		a.newUseCmd(),
+		a.newShellInitCmd(),
+		a.newPromptCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
+	a.registerCompletions(root)
 	return root
 }
 

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/ssotoken"
+)
+
+// promptData is what a prompt template can show. Everything comes from the
+// config files and the SSO cache: no network, no credentials.
+type promptData struct {
+	Profile   string
+	Account   string
+	Region    string
+	Kind      string
+	Remaining string // SSO token time left ("42m"), "expired", or ""
+	InExec    bool   // inside awsauth exec
+}
+
+const defaultPromptFormat = `{{.Profile}}{{if .Account}} {{.Account}}{{end}}{{if .Region}} {{.Region}}{{end}}{{if .Remaining}} {{.Remaining}}{{end}}`
+
+func (a *app) newPromptCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "prompt",
+		Short: "Print a short line for a shell prompt: profile, account, region, SSO time left",
+		Long: `Print one short line for a shell prompt, from the config files and the SSO
+cache only: no network, no credentials, a few milliseconds. Inside
+"awsauth exec" it shows the exec's profile. Prints nothing when no profile is
+selected and [default] is not defined.
+
+--format is a Go template over .Profile .Account .Region .Kind .Remaining
+.InExec.`,
+		Example: `  PS1='$(awsauth prompt) \$ '
+  awsauth prompt --format '{{.Profile}}@{{.Region}}'
+  awsauth prompt --format '{{if .InExec}}[exec] {{end}}{{.Profile}} {{.Remaining}}'`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tmpl, err := template.New("prompt").Parse(format)
+			if err != nil {
+				return &usageError{fmt.Errorf("--format: %w", err)}
+			}
+			d, ok := a.promptData()
+			if !ok {
+				return nil
+			}
+			var b strings.Builder
+			if err := tmpl.Execute(&b, d); err != nil {
+				return &usageError{fmt.Errorf("--format: %w", err)}
+			}
+			fmt.Fprintln(a.deps.IO.Out, b.String())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", defaultPromptFormat, "Go template for the line")
+	return cmd
+}
+
+func (a *app) promptData() (promptData, bool) {
+	env := a.deps.Env
+	d := promptData{}
+	name := a.g.profile
+	if name == "" {
+		if p := env.Get("AWSAUTH_PROFILE"); p != "" {
+			name, d.InExec = p, true
+		}
+	}
+	if name == "" {
+		name, _ = env.First("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+	}
+	if name == "" {
+		name = "default"
+	}
+	inv, err := awsconfig.Load(awsconfig.LocateFiles(env))
+	if err != nil {
+		return d, false
+	}
+	p, ok := inv.Profile(name)
+	if !ok {
+		if name == "default" {
+			return d, false
+		}
+		d.Profile = name + "?"
+		return d, true
+	}
+	d.Profile, d.Account, d.Kind = p.Name, p.Account, string(p.Kind)
+	d.Region, _ = env.First("AWS_REGION", "AWS_DEFAULT_REGION")
+	if d.Region == "" {
+		d.Region = p.Region
+	}
+	// The SSO token behind the profile, following source_profile.
+	for seen := 0; seen < 10; seen++ {
+		if s, ok := inv.SSOSession(p.SSOSession); ok || p.Kind == awsconfig.KindSSOLegacy {
+			key := ssotoken.CacheKey(s.Session, s.StartURL)
+			if !ok {
+				key = inv.StartURL(p.Name)
+			}
+			if tok, err := ssotoken.Read(ssotoken.CachePath(awsconfig.HomeDir(env), key)); err == nil && tok.ExpiresAt != nil {
+				left := tok.ExpiresAt.Sub(a.deps.Now())
+				switch {
+				case left <= 0 && tok.Refreshable():
+					d.Remaining = "refresh"
+				case left <= 0:
+					d.Remaining = "expired"
+				default:
+					d.Remaining = shortDuration(left)
+				}
+			} else if errors.Is(err, ssotoken.ErrNotFound) {
+				d.Remaining = "login"
+			}
+			break
+		}
+		next, ok := inv.Profile(p.SourceProfile)
+		if !ok || next.Name == p.Name {
+			break
+		}
+		p = next
+	}
+	return d, true
+}
+
+// shortDuration is 3h, 42m or 30s: what fits in a prompt.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
