@@ -3,13 +3,15 @@ package awsfake
 import (
 	"html/template"
 	"net/http"
+	"sync"
 	"time"
 )
 
 // devicePageTemplate is the verification page a person opens from the
 // verificationUri: it shows the code and lets them allow or deny it, like
 // the Identity Center page does after sign-in.
-var devicePageTemplate = template.Must(template.New("device").Parse(`<!doctype html>
+var devicePageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("device").Parse(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>awsauth fake AWS: authorize request</title></head>
 <body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">
@@ -28,6 +30,7 @@ var devicePageTemplate = template.Must(template.New("device").Parse(`<!doctype h
 </body>
 </html>
 `))
+})
 
 type devicePageData struct {
 	Form     bool
@@ -73,7 +76,7 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = devicePageTemplate.Execute(w, data)
+	_ = devicePageTemplate().Execute(w, data)
 }
 
 // SSOToken is what a successful device login leaves in the AWS CLI v2

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -169,10 +170,10 @@ func (sc *Scenario) role(accountID, name string) (Role, bool) {
 }
 
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	roleNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	userKeyPattern   = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
-	mfaCodePattern   = regexp.MustCompile(`^[0-9]{6}$`)
+	accountIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	roleNamePattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
+	userKeyPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`) })
+	mfaCodePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{6}$`) })
 )
 
 // withDefaults fills zero fields and checks the rest, so a typo in a
@@ -209,7 +210,7 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 	accounts := make([]Account, len(sc.Accounts))
 	seenAccounts := map[string]bool{}
 	for i, a := range sc.Accounts {
-		if !accountIDPattern.MatchString(a.ID) {
+		if !accountIDPattern().MatchString(a.ID) {
 			return sc, fmt.Errorf("awsfake: account id %q is not twelve digits", a.ID)
 		}
 		if seenAccounts[a.ID] {
@@ -220,7 +221,7 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 		seenRoles := map[string]bool{}
 		for j := range a.Roles {
 			r := &a.Roles[j]
-			if !roleNamePattern.MatchString(r.Name) {
+			if !roleNamePattern().MatchString(r.Name) {
 				return sc, fmt.Errorf("awsfake: account %s: invalid role name %q", a.ID, r.Name)
 			}
 			if seenRoles[r.Name] {
@@ -247,7 +248,7 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 		if !seenAccounts[u.AccountID] {
 			return sc, fmt.Errorf("awsfake: user %s: unknown account %q", u.Name, u.AccountID)
 		}
-		if !userKeyPattern.MatchString(u.AccessKeyID) {
+		if !userKeyPattern().MatchString(u.AccessKeyID) {
 			return sc, fmt.Errorf("awsfake: user %s: access key id %q is not AKIA plus 16 characters", u.Name, u.AccessKeyID)
 		}
 		if u.SecretAccessKey == "" {
@@ -259,7 +260,7 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 		seenKeys[u.AccessKeyID] = true
 		if u.MFA != nil {
 			m := *u.MFA
-			if m.SerialNumber == "" || !mfaCodePattern.MatchString(m.Code) {
+			if m.SerialNumber == "" || !mfaCodePattern().MatchString(m.Code) {
 				return sc, fmt.Errorf("awsfake: user %s: MFA device needs a serial number and a six digit code", u.Name)
 			}
 			u.MFA = &m

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -107,14 +108,14 @@ func (s *Server) sts(w http.ResponseWriter, r *http.Request, reqID string) {
 
 // credentialPattern pulls the access key id out of a SigV4 Authorization
 // header or a presigned X-Amz-Credential.
-var credentialPattern = regexp.MustCompile(`Credential=([^/,\s]+)/`)
+var credentialPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Credential=([^/,\s]+)/`) })
 
 // authenticate finds the caller's keys and checks that they exist, carry
 // the right session token and have not expired, in the order AWS reports
 // those failures.
 func (s *Server) authenticate(r *http.Request) (*credential, *stsError) {
 	var akid string
-	if m := credentialPattern.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+	if m := credentialPattern().FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		akid = m[1]
 	} else if c := r.URL.Query().Get("X-Amz-Credential"); c != "" {
 		akid, _, _ = strings.Cut(c, "/")
@@ -187,8 +188,10 @@ func (s *Server) wireCredentials(c *credential) stsCredentials {
 }
 
 var (
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	roleARNPattern     = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	sessionNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
+	roleARNPattern     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	})
 )
 
 // durationParam reads DurationSeconds with AWS's validation messages.
@@ -221,7 +224,7 @@ func sessionNameParam(r *http.Request) (string, *stsError) {
 	if len(name) > 64 {
 		return "", errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64", name)
 	}
-	if !sessionNamePattern.MatchString(name) {
+	if !sessionNamePattern().MatchString(name) {
 		return "", errValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 	}
 	return name, nil
@@ -234,7 +237,7 @@ func (s *Server) roleParam(r *http.Request) (arn, account string, role Role, ok 
 	if arn == "" {
 		return "", "", Role{}, false, errValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	}
-	m := roleARNPattern.FindStringSubmatch(arn)
+	m := roleARNPattern().FindStringSubmatch(arn)
 	if m == nil {
 		return arn, "", Role{}, false, errValidation("%s is invalid", arn)
 	}
@@ -252,7 +255,7 @@ func (s *Server) checkMFA(r *http.Request, caller *credential) (bool, *stsError)
 	if code == "" || serial == "" {
 		return false, errAccessDenied("MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.")
 	}
-	if !mfaCodePattern.MatchString(code) {
+	if !mfaCodePattern().MatchString(code) {
 		return false, errValidation("1 validation error detected: Value '%s' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*", code)
 	}
 	var dev *MFADevice
