@@ -37,6 +37,8 @@ type Deps struct {
 	OpenBrowser func(url string) error
 	// Environ is the whole environment, for a child process.
 	Environ func() []string
+	// MFAPrompt asks the person for an MFA code; nil means nobody can.
+	MFAPrompt func(serial string) (string, error)
 }
 
 // environ is the environment a child inherits.
@@ -57,6 +59,7 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		HTTPClient:  newHTTPClient(),
 		OpenBrowser: openBrowser,
 		Environ:     os.Environ,
+		MFAPrompt:   ttyMFAPrompt,
 	}
 }
 
@@ -179,7 +182,7 @@ func (a *app) request() awsconfig.Request {
 }
 
 func (a *app) credDeps() credsource.Deps {
-	return credsource.Deps{Env: a.deps.Env, HTTPClient: a.deps.HTTPClient, Now: a.deps.Now}
+	return credsource.Deps{Env: a.deps.Env, HTTPClient: a.deps.HTTPClient, Now: a.deps.Now, MFAToken: a.deps.MFAPrompt}
 }
 
 func (a *app) newVersionCmd() *cobra.Command {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"strings"
 	"testing"
@@ -49,3 +50,19 @@ func TestPickProfile(t *testing.T) {
 		t.Errorf("end of input chose a profile")
 	}
 }
+
+func TestAskMFA(t *testing.T) {
+	var out bytes.Buffer
+	code, err := askMFA(bufioReader("12\n123456\n"), &out, "arn:aws:iam::1:mfa/a")
+	if err != nil || code != "123456" {
+		t.Errorf("got %q %v", code, err)
+	}
+	if !strings.Contains(out.String(), "an MFA code is six digits") {
+		t.Errorf("no retry message: %q", out.String())
+	}
+	if _, err := askMFA(bufioReader(""), &out, "s"); err == nil {
+		t.Errorf("empty input gave a code")
+	}
+}
+
+func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

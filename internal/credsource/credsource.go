@@ -109,7 +109,7 @@ func New(trace *awsconfig.Trace, d Deps) (aws.CredentialsProvider, error) {
 	}
 	var p aws.CredentialsProvider
 	for i := len(trace.Hops) - 1; i >= 0; i-- {
-		next, err := build(trace, trace.Hops[i], p, d)
+		next, err := build(trace, i, p, d)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +118,8 @@ func New(trace *awsconfig.Trace, d Deps) (aws.CredentialsProvider, error) {
 	return p, nil
 }
 
-func build(trace *awsconfig.Trace, h awsconfig.Hop, inner aws.CredentialsProvider, d Deps) (aws.CredentialsProvider, error) {
+func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps) (aws.CredentialsProvider, error) {
+	h := trace.Hops[i]
 	switch h.Kind {
 	case awsconfig.KindEnv, awsconfig.KindStatic:
 		if !h.Static.HasKeys() {
@@ -134,7 +135,20 @@ func build(trace *awsconfig.Trace, h awsconfig.Hop, inner aws.CredentialsProvide
 		if inner == nil {
 			return nil, fmt.Errorf("profile %s: role %s has no source credentials", h.Profile, h.RoleARN)
 		}
-		client := STSClient(trace, d, aws.NewCredentialsCache(inner))
+		source := aws.CredentialsProvider(aws.NewCredentialsCache(inner))
+		mfaSerial := h.MFASerial
+		if mfaSerial != "" && i+1 < len(trace.Hops) && isLongTermKeys(trace.Hops[i+1]) {
+			// One MFA code for the whole run: trade it for an MFA session
+			// of the IAM user once, and assume the role with that session
+			// (it carries aws:MultiFactorAuthPresent), so renewing the role
+			// never asks again.
+			source = aws.NewCredentialsCache(&mfaSession{
+				client: STSClient(trace, d, source), serial: mfaSerial, profile: h.Profile,
+				token: d.MFAToken, duration: mfaSessionDuration,
+			})
+			mfaSerial = ""
+		}
+		client := STSClient(trace, d, source)
 		return stscreds.NewAssumeRoleProvider(client, h.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = h.RoleSessionName
 			if o.RoleSessionName == "" {
@@ -150,9 +164,9 @@ func build(trace *awsconfig.Trace, h awsconfig.Hop, inner aws.CredentialsProvide
 			if h.Duration > 0 {
 				o.Duration = h.Duration
 			}
-			if h.MFASerial != "" {
-				o.SerialNumber = aws.String(h.MFASerial)
-				serial := h.MFASerial
+			if mfaSerial != "" {
+				o.SerialNumber = aws.String(mfaSerial)
+				serial := mfaSerial
 				o.TokenProvider = func() (string, error) {
 					if d.MFAToken == nil {
 						return "", &MFARequiredError{Serial: serial, Profile: h.Profile}
@@ -362,4 +376,47 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO access token was refused", Err: err}
 	}
 	return c, err
+}
+
+// mfaSessionDuration is how long one MFA code serves: the IAM default for
+// GetSessionToken, long enough for any deployment.
+const mfaSessionDuration = 12 * time.Hour
+
+// isLongTermKeys reports whether h hands out an IAM user's long-term keys,
+// the only credentials sts:GetSessionToken takes.
+func isLongTermKeys(h awsconfig.Hop) bool {
+	return (h.Kind == awsconfig.KindStatic || h.Kind == awsconfig.KindEnv) && h.Static.SessionToken == ""
+}
+
+// mfaSession is sts:GetSessionToken with an MFA code.
+type mfaSession struct {
+	client   *sts.Client
+	serial   string
+	profile  string
+	token    func(serial string) (string, error)
+	duration time.Duration
+}
+
+func (m *mfaSession) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if m.token == nil {
+		return aws.Credentials{}, &MFARequiredError{Serial: m.serial, Profile: m.profile}
+	}
+	code, err := m.token(m.serial)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	out, err := m.client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
+		SerialNumber:    aws.String(m.serial),
+		TokenCode:       aws.String(code),
+		DurationSeconds: aws.Int32(int32(m.duration / time.Second)),
+	})
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("MFA session for %s: %w", m.serial, err)
+	}
+	c := out.Credentials
+	return aws.Credentials{
+		AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken), CanExpire: true, Expires: aws.ToTime(c.Expiration),
+		Source: "awsauth-mfa-session",
+	}, nil
 }

@@ -68,6 +68,9 @@ type MFARequiredError struct {
 }
 
 func (e *MFARequiredError) Error() string {
+	if e.Profile == "" {
+		return fmt.Sprintf("an MFA code for %s is needed, and no terminal is attached to ask for it", e.Serial)
+	}
 	return fmt.Sprintf("profile %s needs an MFA code for %s, and no terminal is attached to ask for it", e.Profile, e.Serial)
 }
 

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/awsauth/awsauth/internal/credsource"
+)
+
+var mfaCodePattern = regexp.MustCompile(`^[0-9]{6}$`)
+
+// ttyMu keeps two prompts (say, two profiles renewing at once) from
+// interleaving on the terminal.
+var ttyMu sync.Mutex
+
+// ttyMFAPrompt asks for an MFA code on the controlling terminal, never on
+// stdin, which may belong to a child (awsauth exec) or carry data.
+func ttyMFAPrompt(serial string) (string, error) {
+	ttyMu.Lock()
+	defer ttyMu.Unlock()
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", &credsource.MFARequiredError{Serial: serial}
+	}
+	defer tty.Close()
+	return askMFA(bufio.NewReader(tty), tty, serial)
+}
+
+// askMFA reads a six-digit code, giving three tries.
+func askMFA(r *bufio.Reader, w interface{ Write([]byte) (int, error) }, serial string) (string, error) {
+	for try := 0; try < 3; try++ {
+		fmt.Fprintf(w, "awsauth: MFA code for %s: ", serial)
+		line, err := r.ReadString('\n')
+		code := strings.TrimSpace(line)
+		if mfaCodePattern.MatchString(code) {
+			return code, nil
+		}
+		if err != nil {
+			return "", errors.New("no MFA code entered")
+		}
+		fmt.Fprintln(w, "awsauth: an MFA code is six digits")
+	}
+	return "", errors.New("no valid MFA code entered")
+}
