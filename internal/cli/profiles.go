@@ -10,7 +10,7 @@ import (
 )
 
 func (a *app) newProfilesCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:     "profiles",
 		Aliases: []string{"profile", "ls"},
 		Short:   "List the profiles in ~/.aws/config and ~/.aws/credentials",
@@ -20,7 +20,8 @@ uses, its account and role, region and IAM Identity Center session.
 Kinds: static, assume-role, web-identity, sso, sso-legacy, credential-process,
 login, none (the profile defines no credentials of its own).`,
 		Example: `  awsauth profiles
-  awsauth profiles --json | jq -r '.[] | select(.kind=="sso") | .name'`,
+  awsauth profiles --json | jq -r '.[] | select(.kind=="sso") | .name'
+  awsauth profiles sync --sso-session corp    # a profile per account and role`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := awsconfig.Load(awsconfig.LocateFiles(a.deps.Env))
@@ -66,6 +67,8 @@ login, none (the profile defines no credentials of its own).`,
 			return tw.Flush()
 		},
 	}
+	cmd.AddCommand(a.newProfilesSyncCmd())
+	return cmd
 }
 
 func dash(s string) string {
