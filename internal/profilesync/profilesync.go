@@ -87,7 +87,9 @@ func beginMarker(session string) string {
 	return "# BEGIN awsauth managed profiles: sso-session " + session + " (awsauth profiles sync; edits inside are replaced)"
 }
 
-func endMarker(session string) string { return "# END awsauth managed profiles: sso-session " + session }
+func endMarker(session string) string {
+	return "# END awsauth managed profiles: sso-session " + session
+}
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
