@@ -161,6 +161,8 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newUseCmd(),
 		a.newShellInitCmd(),
 		a.newPromptCmd(),
+		a.newDoctorCmd(),
+		a.newPreflightCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
