@@ -205,7 +205,7 @@ func TestMFA(t *testing.T) {
 		return newFixture(t).config(ssoConfig).credentials("[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n").set("AWS_PROFILE", "mfa")
 	}
 	t.Run("ok: a terminal can answer", func(t *testing.T) {
-		want(t, MFA, base(t).env(interactive), OK, "needs a code from arn:aws:iam::123456789012:mfa/alice", "awsauth exec asks")
+		want(t, MFA, base(t).env(interactive), OK, "needs a code from arn:aws:iam::123456789012:mfa/alice", "trades the code for a 12-hour MFA session")
 	})
 	t.Run("fail: nobody to answer", func(t *testing.T) {
 		want(t, MFA, base(t).env(), Fail, "no terminal is attached", "awsauth exec --profile mfa -- cdk deploy")

@@ -50,6 +50,9 @@ var MFA = Check{
 			session = chainCap
 		}
 		how := "the prompt comes on this terminal from whoever assumes the role: awsauth exec asks before the command starts; the AWS CLI and the CDK CLI ask themselves when they use the profile"
+		if i+1 < len(t.Hops) && (t.Hops[i+1].Kind == awsconfig.KindStatic || t.Hops[i+1].Kind == awsconfig.KindEnv) && t.Hops[i+1].Static.SessionToken == "" {
+			how = "awsauth asks once on this terminal, trades the code for a 12-hour MFA session of the IAM user, and renews the role from it without asking again; the AWS CLI and the CDK CLI ask themselves when they use the profile"
+		}
 		if d := e.Expect.Duration; d > session {
 			fix := deployCmd(t) + "   (asks once, in this terminal, and renews the session)"
 			if !chained && d <= maxRoleSession {
