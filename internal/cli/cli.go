@@ -163,6 +163,7 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newPromptCmd(),
 		a.newDoctorCmd(),
 		a.newPreflightCmd(),
+		a.newDocsCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
