@@ -1,0 +1,650 @@
+package explain
+
+// rules is the table of known causes. The guide (docs/troubleshooting.md)
+// is generated from it: after changing it, run go generate ./internal/explain.
+//
+// Placeholders in texts: {profile}, {cmd}, {sso}, {sso_state}, {role},
+// {chain}, {region}, {mfa}, {process}, {token_file}, {config_file},
+// {credentials_file}, {env_profile}, {my_account}, {resolve_error}, and
+// from the matched line {named_profile}, {suggestion}, {account},
+// {current_account}, {account_profile}, {action}, {resource},
+// {target_role}, {skew}, {exit_status}.
+var rules = []Rule{
+	{
+		Cause:    ExpiredSessionToken,
+		Title:    "The temporary credentials have expired",
+		Priority: 65,
+		Match: []Pattern{
+			p("ExpiredToken"), // ExpiredToken, ExpiredTokenException
+			p("security token included in the request is expired"),
+			p("RequestExpired"),
+			p("Request has expired"),
+		},
+		Summary: "AWS refused a request because the temporary credentials it was signed with have expired.",
+		Explain: "Temporary credentials (a session token from STS, IAM Identity Center, a role, an instance or a container) live for a fixed time, " +
+			"often one hour. A tool that reads them once and never renews them fails at that moment, half-way through a long deployment. " +
+			"RequestExpired is the same refusal from EC2-style APIs (when it says the request must be within 300 seconds of server time, the clock is off instead).",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "see where the credentials come from and how long they last"),
+			cmd("awsauth exec --profile {profile} -- {cmd}", "run long jobs under awsauth: the credentials are renewed while the command runs"),
+		},
+		When: []Advice{
+			{If: envTempUsed,
+				Why: "AWS_ACCESS_KEY_ID and AWS_SESSION_TOKEN are set in your environment, and the SDKs take them before any profile. " +
+					"They were copied in once and have gone stale: nothing can renew keys held in variables.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN", "then use a profile that can renew itself")}},
+			{If: envKeysIdle,
+				Why: "AWS_ACCESS_KEY_ID is also set in your environment. awsauth used profile {profile} because --profile wins, " +
+					"but a tool started without --profile takes the keys from the environment first, and they may be the stale ones.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN")}},
+			{If: staticTemp,
+				Why: "Profile {profile} holds temporary keys (aws_session_token) written into {credentials_file}. " +
+					"Keys in a file cannot renew themselves; the tool that wrote them must be run again.",
+				Fixes: []Fix{note("replace the pasted keys with an sso-session, role or credential_process profile that renews itself")}},
+			{If: ssoLegacy,
+				Why: "Profile {profile} signs in through IAM Identity Center with legacy settings (sso_start_url in the profile, no sso-session), " +
+					"so its SSO token has no refresh token: once it ends, no SDK can fetch new role credentials until you sign in again.",
+				Fixes: []Fix{
+					cmd("awsauth login --profile {profile}"),
+					note("move sso_start_url and sso_region into an [sso-session NAME] section and set sso_session = NAME in the profile, so the token can be refreshed (aws configure sso-session does it)"),
+				}},
+			{If: ssoRefreshable,
+				Why:   "Profile {profile} gets its credentials through IAM Identity Center ({sso}). The SDKs fetch new ones only while the SSO token lasts; {sso_state}.",
+				Fixes: []Fix{cmd("awsauth login --profile {profile}", "when the SSO session itself has ended")}},
+			{If: roleChained,
+				Why: "Profile {profile} assumes {role} with credentials that are themselves from a role or IAM Identity Center ({chain}). " +
+					"AWS caps such chained sessions at one hour, whatever the role's maximum session duration: " +
+					"a deployment longer than an hour needs its credentials renewed while it runs.",
+				Fixes: []Fix{cmd("awsauth exec --profile {profile} -- {cmd}", "renews the one-hour session before it ends")}},
+			{If: roleFromKeys,
+				Why:   "Profile {profile} assumes {role}; the session lasts duration_seconds (one hour unless set), then ends whatever the tool is doing.",
+				Fixes: []Fix{note("set duration_seconds in [profile {profile}] up to the role's maximum session duration, or run the command under awsauth exec")}},
+			{If: usesWebIdentity,
+				Why: "The credentials come from web identity (token file {token_file}). The SDKs renew them from the token file, " +
+					"but only while the token in that file is itself fresh.",
+				Fixes: []Fix{note("make sure whatever writes {token_file} (the kubelet, the CI runner) keeps it current")}},
+		},
+		Keywords: []string{"expired", "token", "session"},
+	},
+	{
+		Cause:    ExpiredSSOToken,
+		Title:    "The IAM Identity Center (SSO) session has ended",
+		Priority: 80,
+		Match: []Pattern{
+			p("Token has expired and refresh failed"),
+			p("session associated with this profile has expired"),
+			p("SSO session has expired or is invalid"),
+			p("refresh cached SSO token failed"),
+			p("unable to refresh SSO token"),
+			p("cached SSO token is expired"),
+			p("SSO access token has either expired"),
+			p("InvalidGrantException"),
+			p("Invalid refresh token provided"),
+			p("Session token not found or invalid"),
+			p("SSO OIDC", "ExpiredToken"),
+			p("CreateToken", "ExpiredToken"),
+			p("SSOTokenProviderFailure"),
+			p("Cached SSO login is expired"),
+		},
+		Summary: "The cached IAM Identity Center token has expired or was refused, and could not be renewed, so no role credentials can be fetched.",
+		Explain: "Profiles that sign in through IAM Identity Center get role credentials with the SSO access token cached in ~/.aws/sso/cache. " +
+			"That token lives about an hour. Profiles with an sso-session also hold a refresh token that renews it without a browser, " +
+			"until the session's maximum length set by the administrator (often 8 to 12 hours). After that, or when the refresh token is refused " +
+			"(InvalidGrantException), or when the portal no longer knows the token (UnauthorizedException: Session token not found or invalid), " +
+			"only a new sign-in helps.",
+		Fixes: []Fix{
+			cmd("awsauth login --profile {profile}"),
+			cmd("awsauth exec --profile {profile} -- {cmd}", "for the next long run: renews the token while it runs, and waits for a new sign-in instead of failing"),
+		},
+		When: []Advice{
+			{If: ssoLegacy,
+				Why: "Profile {profile} uses legacy SSO settings (sso_start_url in the profile, no sso-session), so its token has no refresh token " +
+					"and ends about an hour after each sign-in.",
+				Fixes: []Fix{note("move sso_start_url and sso_region into an [sso-session NAME] section and set sso_session = NAME in the profile (aws configure sso-session), so the token can be refreshed")}},
+			{If: ssoTokenState, Why: "Right now {sso_state}."},
+			{If: notSSO,
+				Why: "awsauth resolves profile {profile} (from {profile_from}) to {chain}, not IAM Identity Center: " +
+					"the failing tool used another profile. Check AWS_PROFILE and --profile where it ran.",
+				Fixes: []Fix{cmd("awsauth profiles", "find the SSO profile it used")}},
+		},
+		Keywords: []string{"sso", "expired", "refresh", "identity center"},
+	},
+	{
+		Cause:    SSONotLoggedIn,
+		Title:    "Nobody has signed in to IAM Identity Center for this profile",
+		Priority: 80,
+		Match: []Pattern{
+			p("failed to read cached SSO token file"),
+			p("session associated with this profile is invalid"),
+			p("Error loading SSO Token: Token for", "does not exist"),
+			p("Unable to load SSO token"),
+			p(".aws/sso/cache/", "no such file"),
+		},
+		Summary: "The profile uses IAM Identity Center, but there is no cached SSO token for it.",
+		Explain: "An IAM Identity Center profile needs a token in ~/.aws/sso/cache, written by a sign-in. The file is named after the " +
+			"sso-session name, or the start URL for legacy profiles: renaming the sso-session, switching between legacy and sso-session settings, " +
+			"a different HOME (sudo, containers, CI) or a cleared cache all make the SDKs look for a token that does not exist.",
+		Fixes: []Fix{
+			cmd("awsauth login --profile {profile}"),
+		},
+		When: []Advice{
+			{If: ssoTokenState, Why: "Right now {sso_state}."},
+			{If: notSSO,
+				Why:   "awsauth resolves profile {profile} (from {profile_from}) to {chain}, not IAM Identity Center: the failing tool used another profile, or another HOME.",
+				Fixes: []Fix{cmd("awsauth profiles", "find the SSO profile it used")}},
+		},
+		Keywords: []string{"sso", "cache", "login"},
+	},
+	{
+		Cause:    NoCredentialsFound,
+		Title:    "No credentials were found",
+		Priority: 40,
+		Match: []Pattern{
+			p("Unable to locate credentials"),
+			p("Could not load credentials from any providers"),
+			p("no EC2 IMDS role found"),
+			p("no EC2 instance role found"),
+			p("NoCredentialProviders"),
+			p("Unable to resolve AWS account to use"),
+			p("Need to perform AWS calls for account", "no credentials"),
+			p("Unable to load AWS credentials from any provider"),
+			weak(p("no valid credential sources")), // Terraform's summary, printed before the provider's own error
+			p("failed to find credentials"),
+		},
+		Extract: []string{`(?i)calls for account (?P<account>[^,\s]+)`},
+		Summary: "The tool went through every place it looks for credentials and found none.",
+		Explain: "Every SDK tries, in order: keys in the environment, the selected profile (AWS_PROFILE, else default) in ~/.aws/config and " +
+			"~/.aws/credentials, web identity, a container endpoint, and last the EC2 instance metadata service. Off EC2 that last step times out, " +
+			"which is why the message often mentions IMDS or 169.254.169.254 although nothing is wrong with the network. " +
+			"The CDK reports the same situation as 'Unable to resolve AWS account to use'.",
+		Fixes: []Fix{
+			cmd("awsauth status", "shows which profile the SDKs pick, and why"),
+			cmd("awsauth profiles", "lists the profiles you can use"),
+		},
+		When: []Advice{
+			{If: ssoEnded,
+				Why: "Profile {profile} uses IAM Identity Center and {sso_state}. Several tools (the JS SDK v2, older CDK, Serverless) " +
+					"report an ended SSO session as no credentials at all.",
+				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+			{If: hasSource,
+				Why: "awsauth finds a credential source for profile {profile} ({chain}), so the failing tool did not look at that profile: " +
+					"it probably ran without AWS_PROFILE or --profile, in another shell, or in a container or CI job without your ~/.aws.",
+				Fixes: []Fix{
+					cmd("export AWS_PROFILE={profile}"),
+					cmd("awsauth exec --profile {profile} -- {cmd}", "serves the profile's credentials to the command, whatever it reads"),
+				}},
+			{If: jsv2Blind,
+				Why:   "Profile {profile} is only in {config_file}, which JS SDK v2 tools (older CDK, Serverless) read only with AWS_SDK_LOAD_CONFIG=1.",
+				Fixes: []Fix{cmd("export AWS_SDK_LOAD_CONFIG=1")}},
+			{If: onlyIMDS,
+				Why: "awsauth finds nothing configured for profile {profile} either: the chain ends at the instance metadata service, which only answers on EC2.",
+				Fixes: []Fix{
+					cmd("awsauth login --profile NAME", "for an IAM Identity Center profile; aws configure sso creates one"),
+				}},
+			{If: unresolved, Why: "awsauth could not resolve your profile either: {resolve_error}"},
+		},
+		Keywords: []string{"credentials", "not found", "unable", "locate", "provider"},
+	},
+	{
+		Cause:    SDKLoadConfigMissing,
+		Title:    "A JS SDK v2 tool found no credentials (it may not read ~/.aws/config)",
+		Priority: 20,
+		Match: []Pattern{
+			weak(p("Missing credentials in config")),
+			weak(p("set AWS_SDK_LOAD_CONFIG=1")),
+		},
+		Summary: "A tool built on the AWS SDK for JavaScript v2 found no credentials; it reads ~/.aws/config only when AWS_SDK_LOAD_CONFIG=1.",
+		Explain: "The JavaScript SDK v2 (older CDK v1, the Serverless Framework, many scripts) reads ~/.aws/credentials, but ~/.aws/config, " +
+			"where IAM Identity Center, role and credential_process profiles live, only with AWS_SDK_LOAD_CONFIG set. " +
+			"The same message also wraps any failure of the sources it tried, such as an ended SSO session or an unreachable instance metadata service.",
+		Fixes: []Fix{
+			cmd("export AWS_SDK_LOAD_CONFIG=1"),
+			cmd("awsauth exec --profile {profile} -- {cmd}", "sets it for the command and serves credentials every SDK can read"),
+		},
+		When: []Advice{
+			{If: jsv2Blind,
+				Why: "Profile {profile} is defined only in {config_file} and AWS_SDK_LOAD_CONFIG is not set in this shell: exactly this case."},
+			{If: ssoEnded,
+				Why:   "Profile {profile} uses IAM Identity Center and {sso_state}; the JS SDK v2 reports that as missing credentials too.",
+				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+		},
+		Keywords: []string{"missing credentials", "config"},
+	},
+	{
+		Cause:    InvalidClientTokenID,
+		Title:    "AWS does not recognise the access key or session token",
+		Priority: 72,
+		Match: []Pattern{
+			p("InvalidClientTokenId"),
+			p("UnrecognizedClientException"),
+			p("security token included in the request is invalid"),
+		},
+		Summary: "The access key id is unknown to AWS, or the session token is missing, cut short, or belongs to other keys.",
+		Explain: "InvalidClientTokenId (UnrecognizedClientException in some services) means AWS could not match the credentials to any identity: " +
+			"the key was deleted or deactivated, the keys belong to another partition (China, GovCloud) or are used in an opt-in region " +
+			"the account has not enabled, temporary keys were sent without their AWS_SESSION_TOKEN, or a stale AWS_SESSION_TOKEN was left next to new keys.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "shows which key (masked) is used and where it comes from"),
+			note("if the key was deleted or deactivated, create a new access key in IAM"),
+		},
+		When: []Advice{
+			{If: envKeysUsed,
+				Why:   "The keys come from AWS_ACCESS_KEY_ID in your environment, which every SDK takes before any profile.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN", "if they are left over, and use a profile")}},
+			{If: envKeysIdle,
+				Why:   "AWS_ACCESS_KEY_ID is set in your environment too; tools started without --profile use those keys, not profile {profile}.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN")}},
+			{If: staticTemp,
+				Why:   "Profile {profile} holds temporary keys in {credentials_file}; they stop being recognised once their session is over.",
+				Fixes: []Fix{note("replace them with a profile that renews itself (sso-session or role)")}},
+			{If: staticLongTerm,
+				Why:   "Profile {profile} uses long-term keys from {credentials_file}: check that the key is still active in IAM.",
+				Fixes: []Fix{cmd("aws iam list-access-keys --profile OTHER_WORKING_PROFILE", "shows which keys exist and are active")}},
+		},
+		Keywords: []string{"invalid", "token", "security token"},
+	},
+	{
+		Cause:    SignatureMismatch,
+		Title:    "The secret key does not match the access key",
+		Priority: 70,
+		Match: []Pattern{
+			p("SignatureDoesNotMatch"),
+			p("request signature we calculated does not match"),
+			p("InvalidSignatureException"),
+		},
+		Summary: "AWS computed a different request signature: the secret access key is wrong for this access key id.",
+		Explain: "Every request is signed with the secret key. A mistyped or truncated secret, the secret of another key pair, quotes or " +
+			"trailing spaces kept in a .env file, or a secret whose '/' or '+' was mangled by a shell all give SignatureDoesNotMatch. " +
+			"If the message also says 'Signature expired', the clock is the problem instead (clock_skew).",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "shows which file or variable the keys come from"),
+			note("enter the secret again exactly as IAM showed it, or create a new key pair"),
+		},
+		When: []Advice{
+			{If: envKeysUsed,
+				Why: "The keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in your environment: check the secret for quotes, spaces or a cut-off end."},
+			{If: staticLongTerm,
+				Why: "The keys come from [{profile}] in {credentials_file}."},
+		},
+		Keywords: []string{"signature", "secret"},
+	},
+	{
+		Cause:    ClockSkew,
+		Title:    "This machine's clock is wrong",
+		Priority: 95,
+		Match: []Pattern{
+			p("Signature expired"),
+			p("RequestTimeTooSkewed"),
+			p("difference between the request time and the current time is too large"),
+			p("Signature not yet current"),
+			p("must be within 300 secs"),
+		},
+		Extract: []string{
+			`(?i)signature expired: (?P<request_time>\d{8}T\d{6}Z) is now earlier than \d{8}T\d{6}Z \((?P<server_time>\d{8}T\d{6}Z) -`,
+			`(?i)<RequestTime>(?P<request_time>[^<]+)</RequestTime><ServerTime>(?P<server_time>[^<]+)</ServerTime>`,
+		},
+		Summary: "AWS rejected the request's timestamp: the clock here differs from AWS's by more than the allowed window (5 to 15 minutes).",
+		Explain: "Every signature carries the time it was made. 'Signature expired: ... is now earlier than ...' and RequestTimeTooSkewed mean " +
+			"the clock on this machine, container or VM is off. Laptops waking from sleep, WSL 2 and virtual machines restored from a snapshot are common culprits.",
+		Fixes: []Fix{
+			cmd("date -u", "compare with the real UTC time"),
+			cmd("sudo timedatectl set-ntp true", "Linux: keep the clock synchronised"),
+			note("WSL 2: run 'sudo hwclock -s' after the laptop wakes, or restart WSL with 'wsl --shutdown'"),
+		},
+		When: []Advice{
+			{If: skewKnown, Why: "From the times in the message, the clock that signed the request was {skew}."},
+		},
+		Keywords: []string{"clock", "time", "skew", "signature expired"},
+	},
+	{
+		Cause:    AccessDenied,
+		Title:    "The identity is not allowed to do this",
+		Priority: 50,
+		Match: []Pattern{
+			p("is not authorized to perform"),
+			p("AccessDenied"),
+			p("Access Denied"),
+			p("doesn't have permission to call"),
+			p("UnauthorizedOperation"),
+		},
+		Extract: []string{
+			`(?i)not authorized to perform:? (?P<action>[\w-]+:[\w*]+)(?: on resource:? (?P<resource>[^\s"']+))?`,
+			`(?i)permission to call (?P<action>[\w-]+:[\w*]+)`,
+		},
+		Summary: "AWS accepted the credentials but refused {action}: no policy allows it, or one denies it.",
+		Explain: "Authentication worked; this is authorisation. The identity named in the message lacks a permission, from its identity policy, " +
+			"permission set, permissions boundary, an organisation SCP or a resource policy. 'with an explicit deny' points at a deny statement or an SCP. " +
+			"A common surprise is that the request ran as another identity than intended: other keys in the environment, or another profile.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "confirm which identity and account the request ran as"),
+			note("have {action} on {resource} allowed for that identity, or use a profile whose role has it"),
+		},
+		When: []Advice{
+			{If: isCDK,
+				Why: "The CDK deploys through the bootstrap roles (cdk-hnb659fds-deploy-role-...). If the identity in the message is your own rather than one of those roles, " +
+					"the CDK could not assume them (look for 'could not be used to assume' earlier in the log) and fell back to your credentials.",
+				Fixes: []Fix{cmd("cdk bootstrap --profile {profile}", "creates or repairs the bootstrap roles in the target account and region")}},
+			{If: envKeysUsed,
+				Why:   "The request used the keys in AWS_ACCESS_KEY_ID, which win over AWS_PROFILE in the Go SDK, boto3 and the AWS CLI; make sure that is the identity you meant.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN", "to use profile {profile} instead")}},
+			{If: knownAccount,
+				Why: "Profile {profile} is for account {my_account}; if the resource in the message is in another account, the wrong profile was used."},
+		},
+		Keywords: []string{"denied", "not authorized", "permission", "forbidden"},
+	},
+	{
+		Cause:    AssumeRoleDenied,
+		Title:    "The role could not be assumed",
+		Priority: 60,
+		Match: []Pattern{
+			p("perform: sts:AssumeRole"),
+			p("perform sts:AssumeRole"),
+			p("AccessDenied", "AssumeRole operation"),
+			boost(weak(p("could not be used to assume", "Proceeding anyway")), -40),
+		},
+		Extract: []string{
+			`(?i)sts:AssumeRole on resource:? (?P<target_role>arn:[^\s"']+)`,
+			`(?i)could not be used to assume '(?P<target_role>[^']+)'`,
+		},
+		Summary: "sts:AssumeRole was refused for {target_role}: the role's trust policy does not trust this caller, or the caller may not call sts:AssumeRole on it.",
+		Explain: "Assuming a role needs two yeses: the caller's own policy must allow sts:AssumeRole on the role, and the role's trust policy must " +
+			"name the caller (an account, user or role, for IAM Identity Center the permission set's AWSReservedSSO_ role). " +
+			"A trust policy that names an assumed-role session instead of its role, a missing ExternalId or session-name condition, or a typo in " +
+			"role_arn end here too. The CDK prints 'could not be used to assume ... Proceeding anyway' for the same reason and fails later.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "shows the caller that tried"),
+			note("add the caller's role or user ARN (from awsauth status) to the trust policy of {target_role}, or correct role_arn in the profile"),
+		},
+		When: []Advice{
+			{If: assumesRole,
+				Why: "Profile {profile} assumes {role} using {chain}."},
+			{If: isCDK,
+				Why: "For the CDK bootstrap roles (cdk-hnb659fds-*): the target account must be bootstrapped, and for cross-account deployments bootstrapped to trust the deploying account.",
+				Fixes: []Fix{cmd("cdk bootstrap --trust DEPLOYING_ACCOUNT --cloudformation-execution-policies arn:aws:iam::aws:policy/AdministratorAccess aws://TARGET_ACCOUNT/{region}",
+					"run with credentials for the target account")}},
+		},
+		Keywords: []string{"assume", "role", "trust"},
+	},
+	{
+		Cause:    MFARequired,
+		Title:    "Multi-factor authentication failed or is missing",
+		Priority: 90,
+		Match: []Pattern{
+			p("MultiFactorAuthentication failed"),
+			p("MFA code", "invalid"),
+			p("must provide both MFA serial number and one time pass code"),
+		},
+		Summary: "STS refused the request for want of a valid MFA code: the code was wrong or reused, the MFA serial does not match, or none was sent.",
+		Explain: "Roles and policies that require aws:MultiFactorAuthPresent need AssumeRole or GetSessionToken called with mfa_serial and a fresh code. " +
+			"A code works once, for about 30 seconds; the serial must be the ARN of the MFA device (arn:aws:iam::ACCOUNT:mfa/NAME) of the same user whose keys make the call. " +
+			"Tools that cannot prompt (CI, SDKs inside a long deployment) fail here.",
+		Fixes: []Fix{
+			cmd("awsauth exec --profile {profile} -- {cmd}", "asks for the code once on the terminal and keeps the session for the whole run"),
+			cmd("aws iam list-mfa-devices --profile SOURCE_PROFILE", "shows the device ARN to use as mfa_serial"),
+		},
+		When: []Advice{
+			{If: hasMFA, Why: "Profile {profile} has mfa_serial = {mfa}: check that it belongs to the user whose keys assume {role}."},
+			{If: roleNoMFA,
+				Why:   "Profile {profile} assumes {role} but has no mfa_serial, so no code is ever sent.",
+				Fixes: []Fix{note("add mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME to [profile {profile}] in {config_file}")}},
+		},
+		Keywords: []string{"mfa", "multifactor", "code"},
+	},
+	{
+		Cause:    RoleChainingLimit,
+		Title:    "A chained role session cannot last more than an hour",
+		Priority: 92,
+		Match: []Pattern{
+			p("session limit for roles assumed by role chaining"),
+		},
+		Summary: "STS refused a DurationSeconds above 3600: roles assumed with credentials from another role (role chaining) are capped at one hour.",
+		Explain: "When the credentials that call AssumeRole come from a role (another assume-role, IAM Identity Center, an instance, task or web identity role), " +
+			"AWS limits the new session to one hour, whatever the role's maximum session duration. Asking for more fails outright instead of being shortened.",
+		Fixes: []Fix{
+			note("remove duration_seconds from the profile, or set it to 3600"),
+			cmd("awsauth exec --profile {profile} -- {cmd}", "renews the one-hour session before it ends, for as long as the command runs"),
+		},
+		When: []Advice{
+			{If: roleChained, Why: "Profile {profile} is chained: {chain}."},
+			{If: roleFromKeys, Why: "awsauth resolves profile {profile} to {chain}, which is not chained: the failing tool used another profile, or an instance or CI role."},
+		},
+		Keywords: []string{"durationseconds", "chaining", "1 hour"},
+	},
+	{
+		Cause:    RoleDurationTooLong,
+		Title:    "The requested session is longer than the role allows",
+		Priority: 91,
+		Match: []Pattern{
+			p("DurationSeconds exceeds the MaxSessionDuration"),
+		},
+		Summary: "DurationSeconds is above the role's maximum session duration (one hour unless an administrator raised it, at most twelve).",
+		Explain: "Each role has a MaxSessionDuration. A duration_seconds in the profile, a --duration-seconds or a tool's default (some ask for 6 or 12 hours) " +
+			"above it fails the AssumeRole call.",
+		Fixes: []Fix{
+			note("lower duration_seconds in the profile to the role's maximum"),
+			cmd("awsauth exec --profile {profile} -- {cmd}", "renews shorter sessions while the command runs instead of asking for one long session"),
+			cmd("aws iam update-role --role-name ROLE_NAME --max-session-duration 43200", "or raise the role's maximum, if you administer it"),
+		},
+		When: []Advice{
+			{If: assumesRole, Why: "Profile {profile} assumes {role}."},
+		},
+		Keywords: []string{"durationseconds", "maxsessionduration"},
+	},
+	{
+		Cause:    ProfileNotFound,
+		Title:    "The profile does not exist",
+		Priority: 75,
+		Match: []Pattern{
+			p("config profile (", "could not be found"),
+			p("ProfileNotFound"),
+			p("failed to get shared config profile"),
+			p("SharedConfigProfileNotExist"),
+			p("Could not resolve credentials using profile"),
+		},
+		Extract: []string{
+			`(?i)config profile \((?P<named_profile>[^)]*)\) could not be found`,
+			`(?i)failed to get shared config profile,\s*(?P<named_profile>[^\s,]+)`,
+			`(?i)using profile: \[(?P<named_profile>[^\]]+)\]`,
+		},
+		Summary: "The tool was asked for profile {named_profile}, which neither {config_file} nor {credentials_file} defines.",
+		Explain: "AWS_PROFILE or --profile names a profile no shared file has. In ~/.aws/config profiles are [profile NAME] sections " +
+			"(only [default] has no prefix); in ~/.aws/credentials they are [NAME]. AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE pointing elsewhere, " +
+			"a different HOME (sudo, containers, CI), or a JS SDK v2 tool that reads only ~/.aws/credentials also hide a profile that exists.",
+		Fixes: []Fix{
+			cmd("awsauth profiles", "lists the profiles that exist"),
+		},
+		When: []Advice{
+			{If: hasSuggestion,
+				Why:   "Did you mean {suggestion}?",
+				Fixes: []Fix{cmd("export AWS_PROFILE={suggestion}")}},
+			{If: envProfileSet,
+				Why:   "AWS_PROFILE={env_profile} is set in this shell, and tools started from it ask for that profile.",
+				Fixes: []Fix{cmd("unset AWS_PROFILE", "if it is left over")}},
+			{If: jsv2Blind,
+				Why:   "Profile {profile} is only in {config_file}, which JS SDK v2 tools read only with AWS_SDK_LOAD_CONFIG=1.",
+				Fixes: []Fix{cmd("export AWS_SDK_LOAD_CONFIG=1")}},
+		},
+		Keywords: []string{"profile", "not found", "config"},
+	},
+	{
+		Cause:    CDKWrongAccount,
+		Title:    "The CDK is deploying to another account than the credentials belong to",
+		Priority: 85,
+		Match: []Pattern{
+			p("Need to perform AWS calls for account", "but the current credentials are for"),
+		},
+		Extract: []string{`(?i)calls for account (?P<account>[^,\s]+),? but the current credentials are for (?P<current_account>[^\s.'"]+)`},
+		Summary: "The stack targets account {account}, but the credentials are for account {current_account}.",
+		Explain: "The CDK compares the stack's env (or the account in CDK_DEFAULT_ACCOUNT and cdk.context.json) with the account of the current credentials. " +
+			"For a cross-account deployment it assumes the target's bootstrap roles; when that fails, or when the wrong profile is active, it stops here.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "see which account the credentials are for"),
+			note("deploy with a profile for account {account} (awsauth profiles shows each profile's account)"),
+			note("for cross-account deployments, bootstrap account {account} to trust {current_account}: cdk bootstrap --trust {current_account} aws://{account}/REGION"),
+		},
+		When: []Advice{
+			{If: knownAccount, Why: "Profile {profile} is for account {my_account}."},
+			{If: accountHasProfile,
+				Why:   "Profile {account_profile} is for account {account}.",
+				Fixes: []Fix{cmd("awsauth exec --profile {account_profile} -- {cmd}")}},
+		},
+		Keywords: []string{"account", "cdk"},
+	},
+	{
+		Cause:    CDKBootstrapMissing,
+		Title:    "The CDK environment is not bootstrapped, or its bootstrap stack is too old",
+		Priority: 84,
+		Match: []Pattern{
+			p("Has the environment been bootstrapped"),
+			p("requires bootstrap stack version"),
+			p("bootstrap stack version", "required"),
+			p("Unable to fetch parameters [/cdk-bootstrap/"),
+			p("doesn't have the CDK toolkit stack"),
+		},
+		Extract: []string{
+			`(?i)requires bootstrap stack version '(?P<need>\d+)', found '(?P<found>\d+)'`,
+			`(?i)aws://(?P<account>\d{12})/(?P<env_region>[a-z0-9-]+)`,
+		},
+		Summary: "The CDK found no bootstrap stack, or an older one than this app needs, in the target account and region.",
+		Explain: "cdk deploy needs the CDKToolkit stack (assets bucket, container repository, deploy roles, and the SSM parameter " +
+			"/cdk-bootstrap/hnb659fds/version) in every account and region it deploys to. A new region, a custom qualifier, or a CLI newer than " +
+			"the bootstrap stack end here. So do credentials for another account or region than intended: the stack exists, just not where the CDK looked.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "check the account and region first"),
+			cmd("cdk bootstrap --profile {profile}", "creates or upgrades the bootstrap stack in that account and region"),
+		},
+		When: []Advice{
+			{If: hasRegion, Why: "Profile {profile} resolves to region {region} (from {region_from}); the bootstrap stack must exist there."},
+			{If: knownAccount, Why: "Profile {profile} is for account {my_account}."},
+		},
+		Keywords: []string{"bootstrap", "cdk", "ssm parameter"},
+	},
+	{
+		Cause:    RegionMissing,
+		Title:    "No region is configured",
+		Priority: 45,
+		Match: []Pattern{
+			p("NoRegionError"),
+			p("You must specify a region"),
+			p("Missing region in config"),
+			p("Region is missing"),
+			p("an AWS region is required"),
+			p("Unable to find a region via the region provider chain"),
+			p("MissingRegion"),
+			p("could not find region configuration"),
+		},
+		Summary: "The SDK does not know which region to call.",
+		Explain: "The region comes from --region, AWS_REGION (AWS_DEFAULT_REGION for boto3 and the AWS CLI), or region = in the profile. " +
+			"boto3 and the AWS CLI v1 ignore AWS_REGION; JS SDK v2 tools ignore ~/.aws/config without AWS_SDK_LOAD_CONFIG=1; " +
+			"and a profile chosen at run time may have no region at all.",
+		Fixes: []Fix{
+			cmd("export AWS_REGION={region} AWS_DEFAULT_REGION={region}"),
+			cmd("aws configure set region {region} --profile {profile}", "stores it in the profile"),
+		},
+		When: []Advice{
+			{If: regionOnlyInEnv,
+				Why: "Your region {region} is only in AWS_REGION, which boto3 and the AWS CLI v1 do not read."},
+			{If: regionInProfile,
+				Why:   "Your region {region} comes from [profile {profile}] in {config_file}, which JS SDK v2 tools read only with AWS_SDK_LOAD_CONFIG=1.",
+				Fixes: []Fix{cmd("export AWS_SDK_LOAD_CONFIG=1")}},
+			{If: noRegion,
+				Why: "awsauth finds no region for profile {profile} either: neither AWS_REGION nor AWS_DEFAULT_REGION is set, and the profile has no region."},
+			{If: hasRegion,
+				Fixes: []Fix{cmd("awsauth exec --profile {profile} -- {cmd}", "sets AWS_REGION and AWS_DEFAULT_REGION for the command")}},
+		},
+		Keywords: []string{"region"},
+	},
+	{
+		Cause:    IMDSUnavailable,
+		Title:    "The EC2 instance metadata service did not answer",
+		Priority: 35,
+		Match: []Pattern{
+			p("169.254.169.254"),
+			p("EC2 Metadata"),
+			p("instance profile metadata service"),
+			p("instance metadata service"),
+			boost(p("no EC2 IMDS role found", "StatusCode: 503"), 10),
+			boost(p("no EC2 IMDS role found", "StatusCode: 500"), 10),
+		},
+		Summary: "Credentials were requested from the EC2 instance metadata service (169.254.169.254), which timed out, refused or failed.",
+		Explain: "The instance metadata service is the last place every SDK looks. Off EC2, reaching it only means nothing earlier supplied credentials " +
+			"(no_credentials_found). On EC2: inside a container the IMDSv2 hop limit of 1 drops the token response (raise it to 2), " +
+			"the instance may have no role, the service may be disabled, or a network policy blocks 169.254.169.254.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "shows what the chain should have used before the instance metadata service"),
+			cmd("aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-put-response-hop-limit 2", "on EC2, for SDKs inside containers"),
+		},
+		When: []Advice{
+			{If: ssoEnded,
+				Why: "Profile {profile} uses IAM Identity Center and {sso_state}. Some SDKs (the JS SDK v2) move on to the instance metadata service " +
+					"after an ended SSO session and report its timeout instead.",
+				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+			{If: hasSource,
+				Why:   "awsauth finds a credential source for profile {profile} ({chain}): the failing tool did not use that profile and fell through to the instance metadata service.",
+				Fixes: []Fix{cmd("awsauth exec --profile {profile} -- {cmd}")}},
+			{If: onlyIMDS,
+				Why: "awsauth finds nothing configured for profile {profile} either; the instance metadata service is all that is left, and it only answers on EC2."},
+			{If: imdsOff, Why: "AWS_EC2_METADATA_DISABLED=true is set, so the SDKs that honour it do not ask the service at all."},
+		},
+		Keywords: []string{"metadata", "imds", "169.254"},
+	},
+	{
+		Cause:    CredentialProcessFailed,
+		Title:    "The credential_process program failed",
+		Priority: 86,
+		Match: []Pattern{
+			p("credential_process"),
+			p("custom-process"),
+			p("process provider error"),
+			p("ProcessProviderParseError"),
+			p("ProcessProviderExecutionError"),
+		},
+		Extract: []string{`(?i)exit status (?P<exit_status>\d+)`},
+		Summary: "The program named in credential_process exited with an error, or printed something other than the credentials JSON.",
+		Explain: "The SDK runs credential_process and reads one JSON object from its standard output " +
+			"({\"Version\": 1, \"AccessKeyId\": ..., \"SecretAccessKey\": ..., \"SessionToken\": ..., \"Expiration\": ...}). " +
+			"Exit status 127 means the program was not found (PATH differs under IDEs, cron, CI and sudo); other failures are the program's own, " +
+			"often a sign-in of its own that has ended; anything else on standard output breaks the parse.",
+		Fixes: []Fix{
+			note("run the credential_process command of the profile in a terminal to see its own error"),
+			cmd("awsauth status --profile {profile}"),
+		},
+		When: []Advice{
+			{If: usesProcess,
+				Why:   "Profile {profile} runs {process} (credential_process in {config_file}).",
+				Fixes: []Fix{cmd("command -v {process}", "exit status 127: is it on PATH where the tool runs?")}},
+			{If: processIsAwsauth,
+				Why:   "The program is awsauth itself.",
+				Fixes: []Fix{cmd("awsauth credential-process --profile SOURCE_PROFILE", "run the same command to see the error it printed to the SDK")}},
+		},
+		Keywords: []string{"process", "credential_process"},
+	},
+	{
+		Cause:    WebIdentityFailed,
+		Title:    "Web identity (OIDC) federation failed",
+		Priority: 88,
+		Match: []Pattern{
+			p("AssumeRoleWithWebIdentity"),
+			p("InvalidIdentityToken"),
+			p("Incorrect token audience"),
+			p("No OpenIDConnect provider found"),
+			p("IDPRejectedClaim"),
+			p("WebIdentityErr"),
+			p("web identity token"),
+			p("WebIdentityTokenCredentialsProvider"),
+		},
+		Summary: "STS refused AssumeRoleWithWebIdentity: the OIDC token, its audience or issuer, or the role's trust policy do not match.",
+		Explain: "CI systems (GitHub Actions, GitLab) and Kubernetes (EKS IAM roles for service accounts) trade an OIDC token for role credentials. " +
+			"'Incorrect token audience' and 'No OpenIDConnect provider found' mean the IAM OIDC provider for the issuer is missing or lists another " +
+			"audience (sts.amazonaws.com for GitHub and EKS). 'Not authorized to perform sts:AssumeRoleWithWebIdentity' means the trust policy's conditions " +
+			"on sub and aud do not match the token. An expired token means the token file was not renewed.",
+		Fixes: []Fix{
+			cmd("aws iam list-open-id-connect-providers", "the provider for the token's issuer must exist in the role's account"),
+			note("compare the token's iss, aud and sub claims with the role's trust policy conditions"),
+		},
+		When: []Advice{
+			{If: usesWebIdentity, Why: "Profile {profile} assumes {role} with the token in {token_file}."},
+		},
+		Keywords: []string{"web identity", "oidc", "token"},
+	},
+}

@@ -1,0 +1,337 @@
+package explain
+
+// samples are error messages as people pasted them in public issue threads,
+// each with the thread it comes from (owner/repo#number on GitHub). Only the
+// error text is quoted. A sample may span lines, as it did in the thread;
+// the cause is the one for its root (first) failure.
+var samples = []struct {
+	cause Cause
+	src   string
+	text  string
+}{
+	// expired_session_token
+	{ExpiredSessionToken, "aws-samples/aws-iot-twinmaker-samples#147",
+		"botocore.exceptions.ClientError: An error occurred (ExpiredToken) when calling the CreateRole operation: The security token included in the request is expired"},
+	{ExpiredSessionToken, "miquella/vaulted#107",
+		"An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired"},
+	{ExpiredSessionToken, "mapbox/ecs-watchbot#61",
+		"[Wed, 12 Oct 2016 14:14:51 GMT] [watchbot] ExpiredToken: The security token included in the request is expired\n" +
+			"    at Request.extractError (/usr/local/src/watchbot/node_modules/aws-sdk/lib/protocol/query.js:40:29)"},
+	{ExpiredSessionToken, "grafana/timestream-datasource#92",
+		"ExpiredTokenException: The security token included in the request is expired status code: 403, request id: 5U4D7KK6ZSNY4I3I3DTFUIVMEU"},
+	{ExpiredSessionToken, "cloudquery/cq-provider-aws#1171",
+		`lambda.functions: failed to resolve table "aws_lambda_function_concurrency_configs": error at github.com/cloudquery/cq-provider-aws/resources/services/lambda.fetchLambdaFunctionConcurrencyConfigs[functions.go:1365] operation error Lambda: ListProvisionedConcurrencyConfigs, https response error StatusCode: 403, RequestID: xxxx, api error ExpiredTokenException: The security token included in the request is expired`},
+	{ExpiredSessionToken, "aws/aws-cdk#14109",
+		"❯ cdk deploy\n\n\n\nThe security token included in the request is expired"},
+	{ExpiredSessionToken, "pulumi/pulumi-aws#3866",
+		"    Details: validating provider credentials: retrieving caller identity from STS: operation error STS: GetCallerIdentity, https response error StatusCode: 403, RequestID: 83805f40-faa6-4c05-8ff0-883cbaf478bb, api error ExpiredToken: The security token included in the request is expired"},
+	{ExpiredSessionToken, "hellofresh/eks-rolling-update#103",
+		"An error occurred (RequestExpired) when calling the DescribeInstances operation: Request has expired."},
+	{ExpiredSessionToken, "ava-labs/avalanche-cli#1137",
+		"Error: RequestExpired: Request has expired.\n\tstatus code: 400, request id: 334f1126-6632-4a95-afbe-987edcc34246\nexit status 1"},
+	{ExpiredSessionToken, "aws/aws-sdk-java#1443",
+		"com.amazonaws.services.ec2.model.AmazonEC2Exception: Request has expired. (Service: AmazonEC2; Status Code: 400; Error Code: RequestExpired; Request ID: 213aa903-1660-42b7-838f-176cbed53e74)"},
+	{ExpiredSessionToken, "CloudSmith-Delivery-Troubleshooting/backend-infra-cdk#3",
+		"Error: Could not load credentials from ChainableTemporaryCredentials2: Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1: Could not load credentials from ChainableTemporaryCredentials2: The security token included in the request is expired"},
+	{ExpiredSessionToken, "aws/aws-sdk-js-v3#3052",
+		"ExpiredTokenException: The security token included in the request is expired    at deserializeAws_json1_0UpdateItemCommandError (/app/common/temp/node_modules/.pnpm/@aws-sdk+client-dynamodb@3.48.0/node_modules/@aws-sdk/client-dynamodb/dist-cjs/protocols/Aws_json1_0.js:4014:41)"},
+	{ExpiredSessionToken, "miasma-rb/miasma#23",
+		"[17:39:33] ERROR: Miasma::Error::ApiError::RequestError: Forbidden - ExpiredToken: The security token included in the request is expired"},
+	{ExpiredSessionToken, "aws-amplify/amplify-cli#9665",
+		"error: uncaughtException: Error occurred while monitoring stack:The security token included in the request is expired date=Wed Feb 23 2022 19:48:38 GMT+0530 (India Standard Time), pid=19867"},
+
+	// expired_sso_token
+	{ExpiredSSOToken, "61418/aws-sso-util#83",
+		"$ aws sts get-caller-identity --profile aaaa\nError when retrieving token from sso: Token has expired and refresh failed"},
+	{ExpiredSSOToken, "aws/aws-cli#7692",
+		"botocore.exceptions.TokenRetrievalError: Error when retrieving token from sso: Token has expired and refresh failed"},
+	{ExpiredSSOToken, "boto/boto3#4119",
+		"Error when retrieving token from sso: Token has expired and refresh failed"},
+	{ExpiredSSOToken, "aws/aws-sdk#531",
+		"CredentialsProviderError: The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile"},
+	{ExpiredSSOToken, "turbot/steampipe-plugin-aws#2398",
+		"Error: aws_production: operation error STS: GetCallerIdentity, get identity: get credentials: failed to refresh cached credentials, \n" +
+			"refresh cached SSO token failed, unable to refresh SSO token, operation error SSO OIDC: CreateToken, \n" +
+			"https response error StatusCode: 400, RequestID: 06215636-0fb1-4274-8a2c-3c15cf2ea18a, InvalidGrantException:  (SQLSTATE HV000)"},
+	{ExpiredSSOToken, "cloudquery/cq-provider-aws#897",
+		"failed to retrieve credentials for account . AWS Error: failed to refresh cached credentials, the SSO session has expired or is invalid: access token is expired, detected aws env variables: AWS_PROFILE,AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,AWS_SESSION_TOKEN"},
+	{ExpiredSSOToken, "aws/aws-cli#8561",
+		`2024-03-06 10:54:27,185 - MainThread - botocore.parsers - DEBUG - Response body:` + "\n" +
+			`b'{"error":"invalid_grant","error_description":"Invalid refresh token provided"}'`},
+	{ExpiredSSOToken, "boto/boto3#3785",
+		"botocore.errorfactory.InvalidGrantException: An error occurred (InvalidGrantException) when calling the CreateToken operation:"},
+	{ExpiredSSOToken, "fwdcloudsec/granted#736",
+		"[✘] error refreshing AWS IAM Identity Center token: operation error SSO OIDC: CreateToken, https response error StatusCode: 400, RequestID: b380066b-4c50-4560-aaa8-9cad12eec5fb, InvalidGrantException:"},
+	{ExpiredSSOToken, "telepresenceio/telepresence#2793",
+		"2022-09-23 10:48:11.3119 info    stderr : Error loading SSO Token: The SSO access token has either expired or is otherwise invalid."},
+	{ExpiredSSOToken, "aws/aws-cli#7340",
+		"An error occurred (UnauthorizedException) when calling the GetRoleCredentials operation: Session token not found or invalid"},
+	{ExpiredSSOToken, "synfinatic/aws-sso-cli#279",
+		`FATAL   Unable to refresh cache                       error="Unable to get AWS SSO accounts: : Session token not found or invalid\n\tstatus code: 401, request id: "`},
+
+	// sso_session_not_logged_in
+	{SSONotLoggedIn, "aws/aws-sdk-go-v2#2241",
+		"operation error IAM: ListGroups, failed to sign request: failed to retrieve credentials: failed to refresh cached credentials, failed to read cached SSO token file, open ~/.aws/sso/cache/9ed037b84943c4caa3a520e48a5540181c46c98c.json: no such file or directory"},
+	{SSONotLoggedIn, "aws/aws-sdk-java-v2#4830",
+		"Unable to load SSO token"},
+	{SSONotLoggedIn, "fastlane/fastlane#29353",
+		"/Users/dev/.rvm/gems/ruby-2.7.2/gems/aws-sdk-core-3.217.1/lib/aws-sdk-core/sso_token_provider.rb:96:in `read': No such file or directory @ rb_sysopen - /Users/dev/.aws/sso/cache/240af1577db03f627cc468fc8cd3d7ade3eec047.json (Errno::ENOENT)"},
+
+	// no_credentials_found
+	{NoCredentialsFound, "aws/aws-sdk-go#5138",
+		"failed to sign request: failed to retrieve credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded"},
+	{NoCredentialsFound, "aws/aws-sdk-go-v2#1897",
+		"hello world\noperation error S3: ListBuckets, failed to sign request: failed to retrieve credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded\npanic: runtime error: invalid memory address or nil pointer dereference"},
+	{NoCredentialsFound, "hashicorp/terraform-provider-aws#26074",
+		"Error: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request send failed"},
+	{NoCredentialsFound, "go-to-k/cls3#179",
+		"ERR [resource -] operation error S3: ListBuckets, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found, not found, Signing"},
+	{NoCredentialsFound, "clong/DetectionLab#818",
+		"│ Error: error configuring Terraform AWS Provider: no valid credential sources for Terraform AWS Provider found.\n│ \n" +
+			"│ Error: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, http response error StatusCode: 404, request to EC2 IMDS failed"},
+	{NoCredentialsFound, "boto/botocore#1965",
+		`> File "/usr/local/lib/python3.6/site-packages/botocore/auth.py", line 357, in add_auth` + "\n> raise NoCredentialsError\n> botocore.exceptions.NoCredentialsError: Unable to locate credentials"},
+	{NoCredentialsFound, "duo-labs/cloudmapper#41",
+		"botocore.exceptions.NoCredentialsError: Unable to locate credentials"},
+	{NoCredentialsFound, "aws/aws-sdk-js-v3#4989",
+		`Occassional issue with sqs-client: "CredentialsProviderError: Could not load credentials from any providers"`},
+	{NoCredentialsFound, "OpenCTI-Platform/docker#72",
+		`{"category":"APP","error":{"context":{},"message":"Could not load credentials from any providers","name":"CredentialsProviderError","stack":"CredentialsProviderError: Could not load credentials from any providers\n    at provider (/opt/opencti/build/src/database/file-storage.js:45:13)`},
+	{NoCredentialsFound, "aws/aws-cdk#13030",
+		"Unable to resolve AWS account to use. It must be either configured when you define your CDK or through the environment"},
+	{NoCredentialsFound, "aws-samples/amazon-cloudwatch-alarms-repeated-notification-cdk#8",
+		"❌ Deployment failed: Error: Stack Deployments Failed: Error: Unable to resolve AWS account to use. It must be either configured when you define your CDK Stack, or through the environment\n" +
+			"    at deployStacks (/home/ec2-user/.nvm/versions/node/v16.20.0/lib/node_modules/cdk/node_modules/aws-cdk/lib/index.js:400:129083)"},
+	{NoCredentialsFound, "sniptt-official/ots#34",
+		" ❌  Environment aws://123456789012/us-east-1 failed bootstrapping: Error: Need to perform AWS calls for account 123456789012, but no credentials have been configured"},
+	{NoCredentialsFound, "aws/aws-cdk#1109",
+		"Need to perform AWS calls for account unknown-account, but no credentials found. Tried: default credentials."},
+	{NoCredentialsFound, "yegor256/rultor#322",
+		"Sep 17 05:47:29 conveyer.rultor.com rultor: [ERROR] cc3f880 conveyer-15 com.jcabi.dynamo.AwsIterator: #hasNext(): thrown com.amazonaws.AmazonClientException(Unable to load AWS credentials from any provider in the chain) out of com.amazonaws.auth.AWSCredentialsProviderChain#getCredentials[77] in 4s"},
+
+	// sdk_load_config_missing
+	{SDKLoadConfigMissing, "aws/aws-sdk-js#3665",
+		"CredentialsError: Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1\n" +
+			"    at credError (webpack-internal:///(:3000/app-pages-browser)/./node_modules/aws-sdk/lib/config.js:400:40)"},
+	{SDKLoadConfigMissing, "anomalyco/guide#733",
+		"Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1"},
+	{SDKLoadConfigMissing, "thomasmichaelwallace/serverless-better-credentials#13",
+		"Error:\nCredentialsError: Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1\n" +
+			"    at ProcessCredentials.load (.../mygrano-serverless/node_modules/aws-sdk/lib/credentials/process_credentials.js:80:11)"},
+
+	// invalid_client_token_id
+	{InvalidClientTokenID, "barnybug/cli53#278",
+		"Error: InvalidClientTokenId: The security token included in the request is invalid.\n\tstatus code: 403, request id: 86d1302f-64cb-427a-8824-296ab645b63c"},
+	{InvalidClientTokenID, "aws/aws-sdk-go#3888",
+		"InvalidClientTokenId: The security token included in the request is invalid.\nstatus code: 403, request id: d24cb01c-253d-5c6e-a15f-e91e6ff5559c"},
+	{InvalidClientTokenID, "awslabs/aws-shell#175",
+		"An error occurred (InvalidClientTokenId) when calling the CreateClusterSnapshot operation: The security token included in the request is invalid."},
+	{InvalidClientTokenID, "aws/aws-cdk#1651",
+		"Waiting for stack CDKToolkit to finish creating or updating...\nThe security token included in the request is invalid.\nInvalidClientTokenId: The security token included in the request is invalid."},
+	{InvalidClientTokenID, "aws-azure-login/aws-azure-login#37",
+		"FATA[0001] Error executing 'up': UnrecognizedClientException: The security token included in the request is invalid.\n\tstatus code: 400, request id: ac82afd5-d362-47ad-bd20-bdd6918afa59"},
+	{InvalidClientTokenID, "aws/aws-sdk-java#2437",
+		"com.amazonaws.services.cloudwatch.model.AmazonCloudWatchException: The security token included in the request is invalid. (Service: AmazonCloudWatch; Status Code: 403; Error Code: InvalidClientTokenId; Request ID: xxxxxxxx-59cb-4d3b-a0b0-224e4b328557)"},
+	{InvalidClientTokenID, "terraform-aws-modules/terraform-aws-eks#2890",
+		"│ Error: creating IAM Role (eks-workshop-cluster-20240202045830820400000001): InvalidClientTokenId: The security token included in the request is invalid\n│       status code: 403, request id: a6a7d9c3-498b-44ed-937a-255dc73abd73"},
+	{InvalidClientTokenID, "jenseickmeyer/github-commit-status-bot#3",
+		"2019-10-10 01:41:04 UTC+0200 | StatusUpdateFunctionRole | CREATE_FAILED | The security token included in the request is invalid (Service: AmazonIdentityManagement; Status Code: 403; Error Code: InvalidClientTokenId; Request ID: 6b0ab1ae-feac-4c8d-8998-05b70a100f5f)"},
+	{InvalidClientTokenID, "aws/aws-sdk-js-v3#6355",
+		"UnrecognizedClientException: The security token included in the request is invalid.\n    at throwDefaultError (/Users/gcorey/src/awsbug/node_modules/@smithy/smithy-client/dist-cjs/index.js:842:20)"},
+
+	// signature_mismatch
+	{SignatureMismatch, "aws/aws-cli#135",
+		"A client error (SignatureDoesNotMatch) occurred: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+	{SignatureMismatch, "aws/aws-sdk-js#508",
+		"SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."},
+	{SignatureMismatch, "aws/aws-sdk-ruby#374",
+		"/Users/mingming/.rvm/gems/ruby-1.9.3-p429@gemset193/gems/aws-sdk-1.19.0/lib/aws/core/client.rb:366:in `return_or_raise': The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details. (AWS::SQS::Errors::SignatureDoesNotMatch)"},
+	{SignatureMismatch, "ember-cli-deploy/ember-cli-deploy-s3#64",
+		"- preparing to upload to S3 bucket `nightwatch-staging`\n- SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+	{SignatureMismatch, "smithy545/aws-apps-scripts#12",
+		`ERROR: {"__type":"InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the`},
+
+	// clock_skew
+	{ClockSkew, "aws/aws-cli#6676",
+		"An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation: Signature expired: 20220127T001427Z is now earlier than 20220127T014428Z (20220127T015928Z - 15 min.)"},
+	{ClockSkew, "devsecops/bootcamp#101",
+		"A client error (SignatureDoesNotMatch) occurred when calling the AssumeRole operation: Signature expired: 20160609T184512Z is now earlier than 20160610T013008Z (20160610T014508Z - 15 min.)"},
+	{ClockSkew, "microsoft/vscode-remote-release#5048",
+		"[ERROR]: Error getting AccountId: [SignatureDoesNotMatch: Signature expired: 20210512T052235Z is now earlier than 20210512T140004Z (20210512T141504Z - 15 min.)"},
+	{ClockSkew, "aws/aws-cli#6833",
+		`b'{"message":"Signature expired: 20220331T094828Z is now earlier than 20220331T095852Z (20220331T100352Z - 5 min.)"}'`},
+	{ClockSkew, "m0ngr31/kanzi#270",
+		"botocore.exceptions.ClientError: An error occurred (InvalidSignatureException) when calling the CompareFaces operation: Signature expired: 20180707T233021Z is now earlier than 20180710T071214Z (20180710T071714Z - 5 min.)"},
+	{ClockSkew, "aws/aws-sdk-php#612",
+		`Fatal error: Uncaught exception 'Aws\S3\Exception\S3Exception' with message 'Error executing "PutObject" on "https://s3.amazonaws.com/backupebrain/my-backupfile"; AWS HTTP error: Client error: 403 RequestTimeTooSkewed (client): The difference between the request time and the current time is too large. - <?xml version="1.0" encoding="UTF-8"?> <Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message><RequestTime>20150604T232559Z</RequestTime><ServerTime>2015-06-04T22:26:16Z</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>`},
+	{ClockSkew, "andrewrk/node-s3-client#59",
+		`Error: {"message":"The difference between the request time and the current time is too large.","code":"RequestTimeTooSkewed","time":"2014-11-03T06:12:08.476Z","statusCode":403,"retryable":false}RequestTimeTooSkewed: The difference between the request time and the current time is too large.`},
+	{ClockSkew, "boto/boto#298",
+		`<?xml version="1.0"?>` + "\n" +
+			`<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2011-05-05/"><Error><Type>Sender</Type><Code>RequestExpired</Code><Message>Request timestamp: Thu, 11 Aug 2011 09:17:16 GMT expired.  It must be within 300 secs/ of server time.</Message></Error><RequestId>68796a7a-c3fb-11e0-affe-5f0c3a0b88de</RequestId></ErrorResponse>`},
+
+	// access_denied_permissions
+	{AccessDenied, "aws-samples/aws-hpc-tutorials#271",
+		`  "message": "User: arn:aws:sts::19087152XXXX:assumed-role/S3FullAccessForEC2Ohio/i-0d87aae0ea9c6XXXX is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-2:19087152XXXX:stack/hpc/* because no identity-based policy allows the cloudformation:DescribeStacks action"`},
+	{AccessDenied, "aws/aws-dotnet-deploy#441",
+		"User: arn:aws:iam::x:user/y is not authorized to perform: cloudformation:DescribeStacks with an explicit deny in an identity-based policy"},
+	{AccessDenied, "aws/aws-cdk#31845",
+		`[21:48:53] Call failed: getParameter({"Name":"/cdk-bootstrap/hnb659fds/version"}) => User: arn:aws:iam::AAAAAAAAAAA:user/github-actions-cdk-deployment is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-west-2:AAAAAAAAAAA:parameter/cdk-bootstrap/hnb659fds/version because no identity-based policy allows the ssm:GetParameter action (code=AccessDeniedException)`},
+	{AccessDenied, "aws-samples/aws-bootstrap-kit-examples#34",
+		`Call failed: getParameter({"Name":"/cdk-bootstrap/hnb659fds/version"}) => User: arn:aws:sts::<CICD_ACCOUNT_NUMBER>:assumed-role/cdk-hnb659fds-deploy-role-<CICD_ACCOUNT_NUMBER>-us-west-2/aws-cdk-root is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-west-2:<CICD_ACCOUNT_NUMBER>:parameter/cdk-bootstrap/hnb659fds/version (code=AccessDeniedException)`},
+	{AccessDenied, "aws/aws-cdk#20959",
+		"cdk-workshop failed: Error [ValidationError]: AccessDenied. User doesn't have permission to call ssm:GetParameters\n    at Request.extractError (/usr/local/lib/node_modules/aws-sdk/lib/protocol/query.js:50:29)"},
+	{AccessDenied, "aws/aws-dotnet-deploy#687",
+		"CDKToolkit | 4:48:14 PM | CREATE_FAILED        | AWS::SSM::Parameter   | CdkBootstrapVersion User: arn:aws:iam::433962424511:user/deployuser is not authorized to perform: ssm:PutParameter on resource: arn:aws:ssm:us-east-1:433962424511:parameter/cdk-bootstrap/hnb659fds/version because no identity-based policy allows the ssm:PutParameter action (Service: AmazonSSM; Status Code: 400; Error Code: AccessDeniedException; Request ID: 3e0d382a-16f0-4a38-ab01-8c6c384a2c27; Proxy: null)"},
+	{AccessDenied, "mlfoundations/dclm#29",
+		"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"},
+
+	// assume_role_denied
+	{AssumeRoleDenied, "nccgroup/aws-inventory#34",
+		"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::123456789012:user/aws-user is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/cross-account-assume-role"},
+	{AssumeRoleDenied, "aws/aws-cli#7216",
+		"An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:sts::<main_account_id>:assumed-role/<role_name>/<session_name> is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::<prod_account_id>:role/<role_name>"},
+	{AssumeRoleDenied, "corymhall/cdk-diff-action#62",
+		"    Error performing stack diff:  AccessDenied: User: arn:aws:sts::***:assumed-role/github-action/monorepoCISession is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${AWS::AccountId}:role/cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}"},
+	{AssumeRoleDenied, "awslabs/mcp#1521",
+		`Error: Access denied calling the AssumeRole operation: User: arn:aws:sts::<account_id>:assumed-role/AWSReservedSSO_admin_user_role_assume_all_25efd4c85ea8f813/my_username is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::<account_id>:role/AdminUserRoleTool"}],"isError":true}}`},
+	{AssumeRoleDenied, "Netflix/security_monkey#732",
+		`2017-05-22 16:24:47,006 INFO: 'Problem Connecting to flowlog/CloudTrail Logs (ap-south-1)/eu-central-1:\nAn error occurred (AccessDenied) when calling the AssumeRole operation: Not authorized to perform sts:AssumeRole'`},
+	{AssumeRoleDenied, "amzn/selling-partner-api-models#1186",
+		"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::xxx:user/mc.my.inventory is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::xxx:role/AmazonOrders"},
+	{AssumeRoleDenied, "aws-samples/aws-genai-llm-chatbot#454",
+		"current credentials could not be used to assume 'arn:aws:iam::XXXXXXXXXXXX:role/cdk-hnb659fds-lookup-role-XXXXXXXXXXXX-YYYYYYYYY', but are for the right account. Proceeding anyway.\n" +
+			"current credentials could not be used to assume 'arn:aws:iam::XXXXXXXXXXXX:role/cdk-hnb659fds-deploy-role-XXXXXXXXXXXX-YYYYYYYYY', but are for the right account. Proceeding anyway."},
+
+	// mfa_required
+	{MFARequired, "aws/aws-cli#2279",
+		"An error occurred (AccessDenied) when calling the AssumeRole operation: MultiFactorAuthentication failed with invalid MFA one time pass code."},
+	{MFARequired, "aws/aws-cli#6325",
+		"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetSessionToken operation: MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."},
+	{MFARequired, "y13i/sgviz#9",
+		"/var/lib/gems/2.3.0/gems/aws-sdk-core-2.10.21/lib/seahorse/client/plugins/raise_response_errors.rb:15:in `call': MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code. (Aws::STS::Errors::AccessDenied)"},
+	{MFARequired, "99designs/aws-vault#676",
+		"aws-vault: error: exec: Failed to get credentials for account2: AccessDenied: MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.\n        status code: 403, request id: d5dd2148-ff06-4ec9-859f-9a245e318712"},
+	{MFARequired, "broamski/aws-mfa#46",
+		"ERROR - An error occured while calling assume role: An error occurred (AccessDenied) when calling the GetSessionToken operation: MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user"},
+	{MFARequired, "step-security/wait-for-secrets#216",
+		"An error occurred (AccessDenied) when calling the AssumeRole operation: MultiFactorAuthentication failed with invalid MFA one time pass code."},
+
+	// role_chaining_duration_limit
+	{RoleChainingLimit, "99designs/aws-vault#263",
+		"aws-vault exec --assume-role-ttl=2h sandbox-admin -- env\n\nValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
+	{RoleChainingLimit, "aws/eks-anywhere#9485",
+		"An error occurred (ValidationError) when calling the AssumeRole operation: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
+	{RoleChainingLimit, "mmmorris1975/aws-runas#11",
+		"Error doing AssumeRole: ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
+	{RoleChainingLimit, "prowler-cloud/prowler#7721",
+		"2025-05-12 16:07:33,611 [File: aws_provider.py:1077]    [Module: aws_provider]   CRITICAL: ClientError[1060] -- An error occurred (ValidationError) when calling the AssumeRole operation: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."},
+
+	// role_duration_exceeds_max
+	{RoleDurationTooLong, "d2a4u/sqs4s#270",
+		"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>ValidationError</Code>\n    <Message>The requested DurationSeconds exceeds the MaxSessionDuration set for this role.</Message>\n  </Error>"},
+
+	// profile_not_found
+	{ProfileNotFound, "aws/aws-cli#370",
+		"$ aws s3 ls s3://somedamnbucket --profile docgenerator\nThe config profile (docgenerator) could not be found"},
+	{ProfileNotFound, "cevoaustralia/aws-google-auth#95",
+		"botocore.exceptions.ProfileNotFound: The config profile (xxx-xxx) could not be found"},
+	{ProfileNotFound, "danilop/LambdAuth#36",
+		"botocore.exceptions.ProfileNotFound: The config profile (null) could not be found"},
+	{ProfileNotFound, "aws/aws-sdk-go-v2#2430",
+		"Error loading configuration: failed to get shared config profile, some-profile-that-doesnt-exist"},
+	{ProfileNotFound, "wbingli/awscli-plugin-endpoint#21",
+		"% aws configure --profile test set aws_access_key_id 12345\nThe config profile (test) could not be found"},
+	{ProfileNotFound, "aws/aws-sdk-go-v2#1591",
+		"$ AWS_PROFILE=no-such-profile aws sts get-caller-identity\n\nThe config profile (no-such-profile) could not be found"},
+
+	// cdk_wrong_account_context
+	{CDKWrongAccount, "aws/aws-cdk#12151",
+		"[50%] fail: Need to perform AWS calls for account 1454xxxxxxx, but the current credentials are for 0147xxxxxx"},
+	{CDKWrongAccount, "aws/aws-cdk#31845",
+		"`Need to perform AWS calls for account XXXXXXXXXXXX, but the current credentials are for YYYYYYYYYYYY`"},
+	{CDKWrongAccount, "aws/aws-cdk#28690",
+		"[18:18:59] [0%] start: Publishing iddddddddddddddddddd:current\n[100%] fail: Need to perform AWS calls for account {ACCOUNT_B}, but the current credentials are for {ACCOUNT_A}\n[18:18:59] Failed to publish one or more assets. See the error messages above for more information."},
+
+	// cdk_bootstrap_missing
+	{CDKBootstrapMissing, "cdklabs/cdk-stacksets#327",
+		"current credentials could not be used to assume 'arn:aws:iam::451441111407:role/cdk-hnb659fds-deploy-role-451441111407-us-east-1', but are for the right account. Proceeding anyway.\n\n" +
+			" ❌ Deployment failed: Error: stack: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run 'cdk bootstrap' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)"},
+	{CDKBootstrapMissing, "aws-samples/aws-genai-llm-chatbot#429",
+		" ❌ Deployment failed: Error: testGenAIChatBotStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run 'cdk bootstrap' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)"},
+	{CDKBootstrapMissing, "aws-containers/ecsworkshop#116",
+		" ❌ Building assets failed: Error: Building Assets Failed: Error: ecsworkshop-base: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run 'cdk bootstrap' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)"},
+	{CDKBootstrapMissing, "aws/aws-cdk#17949",
+		" ❌  CdkPhlStack failed: Error: CdkPhlStack: This CDK deployment requires bootstrap stack version '6', found '4'. Please run 'cdk bootstrap'."},
+	{CDKBootstrapMissing, "aws/aws-cdk#15172",
+		"This CDK deployment requires bootstrap stack version '6', found '5'. Please run 'cdk bootstrap'."},
+	{CDKBootstrapMissing, "aws/aws-cdk#8678",
+		"ProjectFoo failed: Error: ProjectFoo: publishing assets requires bootstrap stack version '3', found '2'. Please run 'cdk bootstrap' with a newer CLI version."},
+	{CDKBootstrapMissing, "aws/aws-cdk#1599",
+		`The environment 111111111111/us-east-1 doesn't have the CDK toolkit stack (CDKToolkit) installed. Use cdk bootstrap "111111111111/us-east-1" to setup your environment for use with the toolkit.`},
+
+	// region_missing
+	{RegionMissing, "zalando-stups/senza#132",
+		`File "/usr/local/lib/python3.4/site-packages/botocore/regions.py", line 70, in construct_endpoint` + "\nraise NoRegionError()\nbotocore.exceptions.NoRegionError: You must specify a region."},
+	{RegionMissing, "aws-samples/pptx-translator#1",
+		"botocore.exceptions.NoRegionError: You must specify a region."},
+	{RegionMissing, "suredone/qdone#50",
+		"Error [ConfigError]: Missing region in config\nat Request.VALIDATE_REGION (.../node_modules/qdone/node_modules/aws-sdk/lib/event_listeners.js:92:45)"},
+	{RegionMissing, "dherault/serverless-offline#189",
+		"{ ConfigError: Missing region in config\n    at Request.VALIDATE_REGION (/Users/hassankhan/Projects/serverless-project/node_modules/argo-serverless-common/node_modules/aws-sdk/lib/event_listeners.js:81:45)"},
+	{RegionMissing, "aws/aws-sdk-js-v3#3035",
+		"This is the error: `Region is missing`"},
+	{RegionMissing, "jckuester/awsls#33",
+		"Error aws_accessanalyzer_analyzer: operation error AccessAnalyzer: ListAnalyzers, failed to resolve service endpoint, an AWS region is required, but was not found"},
+	{RegionMissing, "signavio/aws-mfa-login#16",
+		"2021/05/19 13:09:13 operation error STS: GetCallerIdentity, failed to resolve service endpoint, an AWS region is required, but was not found"},
+	{RegionMissing, "aws/aws-sdk-java#2062",
+		"com.amazonaws.SdkClientException: Unable to find a region via the region provider chain. Must provide an explicit region in the builder or setup environment to supply a region."},
+	{RegionMissing, "pachyderm/pachyderm#6937",
+		"error setting up PFS API GRPC Server: unable to write to object storage: MissingRegion: could not find region configuration"},
+
+	// imds_unavailable
+	{IMDSUnavailable, "aws/aws-sdk-js#3348",
+		"Error: connect ETIMEDOUT 169.254.169.254:80\\n    at TCPConnectWrap.afterConnect [as oncomplete] (net.js:1141:16) \n" +
+			"{\\n  message: 'Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1',\\n  \n" +
+			"message: 'EC2 Metadata roleName request returned error',\\n      errno: 'ETIMEDOUT',\\n      code: 'ETIMEDOUT',\\n      syscall: 'connect',\\n"},
+	{IMDSUnavailable, "aws/aws-sdk-php#2541",
+		"[2022-10-19 09:56:49] local.ERROR: Error retrieving credentials from the instance profile metadata service. (cURL error 28: Connection timed out after 1001 milliseconds (see https://curl.haxx.se/libcurl/c/libcurl-errors.html) for http://169.254.169.254/latest/meta-data/iam/security-credentials/)"},
+	{IMDSUnavailable, "aws/aws-sdk-go#5306",
+		`"error": "operation error Secrets Manager: GetSecretValue, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, exceeded maximum number of attempts, 3, http response error StatusCode: 503, request to EC2 IMDS failed"`},
+	{IMDSUnavailable, "aws/aws-sdk-js#2188",
+		"ensureTable error: { Error: connect ENETUNREACH 169.254.169.254:80\n    at TCPConnectWrap.afterConnect [as oncomplete] (net.js:1163:14)\n  message: 'Missing credentials in config',\n" +
+			"  originalError:\n   { message: 'Could not load credentials from any providers',"},
+	{IMDSUnavailable, "aws/aws-sdk-js#4413",
+		"Error: Error: connect EHOSTDOWN 169.254.169.254:80 - Local (192.168.50.148:51732)\n    at internalConnect (node:net:1036:16)"},
+
+	// credential_process_failed
+	{CredentialProcessFailed, "keidarcy/e1s#125",
+		"e1s failed to start, please check your aws cli credential or permission.\noperation error ECS: ListClusters, get identity: get credentials: failed to refresh cached credentials, process provider error: error in credential_process: exit status 127"},
+	{CredentialProcessFailed, "hashicorp/terraform-provider-aws#34603",
+		"│ Error: No valid credential sources found\n│ \n│   with provider[\"registry.terraform.io/hashicorp/aws\"],\n│ \n" +
+			"│ Error: failed to refresh cached credentials, operation error STS: AssumeRole, get identity: get credentials: process provider error: error in credential_process: exit status 127"},
+	{CredentialProcessFailed, "aws/aws-cli#6200",
+		"Error when retrieving credentials from custom-process: aws-vault: error: exec: Can't use --server with --json"},
+	{CredentialProcessFailed, "segmentio/chamber#264",
+		"Error: Failed to list store contents: ProcessProviderParseError: parse failed of credential_process output"},
+	{CredentialProcessFailed, "aws/aws-sdk-go#2334",
+		`failed of credential_process output: <snippet of json from process>\ncaused by: unexpected end of JSON input"`},
+
+	// web_identity_failed
+	{WebIdentityFailed, "awslabs/amazon-eks-irsa-cfn#18",
+		"An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience"},
+	{WebIdentityFailed, "aws-actions/configure-aws-credentials#280",
+		"Error: No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com"},
+	{WebIdentityFailed, "guardian/cdk#1944",
+		"but still getting Error: Incorrect token audience"},
+	{WebIdentityFailed, "sentry-kubernetes/charts#514",
+		"[AWS] An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity"},
+	{WebIdentityFailed, "aws/aws-sdk-net#1522",
+		"Unhandled exception. Amazon.Runtime.AmazonClientException: Error calling AssumeRole for role arn:aws:iam::xxxx:role/xxx\n" +
+			" ---> Amazon.SecurityToken.AmazonSecurityTokenServiceException: Not authorized to perform sts:AssumeRoleWithWebIdentity ---> Amazon.Runtime.Internal.HttpErrorResponseException: Exception of type 'Amazon.Runtime.Internal.HttpErrorResponseException' was thrown."},
+	{WebIdentityFailed, "kubeflow/spark-operator#1129",
+		"Caused by: org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException: No AWS Credentials provided by WebIdentityTokenCredentialsProvider : com.amazonaws.services.securitytoken.model.AWSSecurityTokenServiceException: Not authorized to perform sts:AssumeRoleWithWebIdentity (Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: ID; Proxy: null)"},
+	{WebIdentityFailed, "aws/amazon-eks-pod-identity-webhook#232",
+		"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>InvalidIdentityToken</Code>\n    <Message>Incorrect token audience</Message>\n  </Error>"},
+}
