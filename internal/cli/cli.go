@@ -164,6 +164,7 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newDoctorCmd(),
 		a.newPreflightCmd(),
 		a.newDocsCmd(),
+		a.newExplainCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
