@@ -215,7 +215,7 @@ func TestRefresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok.AccessToken != "ACCESSTOKEN-2" || tok.ExpiresAt.Sub(time.Now()) != time.Hour {
+		if tok.AccessToken != "ACCESSTOKEN-2" || time.Until(tok.ExpiresAt.Time) != time.Hour {
 			t.Errorf("refreshed token: %v", tok)
 		}
 		oidc.refreshRefused = true
