@@ -38,6 +38,7 @@ type Server struct {
 	calls map[string]int
 	keys  map[string]*credential
 	oidc  oidcState
+	cfn   cfnState
 
 	// set by Start
 	url      string
@@ -172,7 +173,8 @@ func (s *Server) count(op string) {
 const maxBody = 1 << 20
 
 // ServeHTTP dispatches by path first (the REST-JSON services own fixed
-// paths) and treats anything else carrying Action= as STS.
+// paths), then sends query requests to CloudFormation or STS by the API
+// version they name.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
@@ -195,6 +197,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case devicePath:
 		s.devicePage(w, r)
 	default:
+		if isCloudFormation(r) {
+			s.cloudFormation(w, r, reqID)
+			return
+		}
 		s.sts(w, r, reqID)
 	}
 }
