@@ -16,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/awsauth/awsauth/internal/awsfake"
@@ -76,6 +80,7 @@ func TestScripts(t *testing.T) {
 			"awsfake-login":      cmdAWSFakeLogin,
 			"awsfake-calls":      cmdAWSFakeCalls,
 			"awsfake-advance":    cmdAWSFakeAdvance,
+			"awsfake-stack":      cmdAWSFakeStack,
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
 	})
@@ -189,6 +194,12 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 	opts := awsfake.Options{}
 	sc := awsfake.DefaultScenario()
 	for _, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok && k == "speed" {
+			speed, err := strconv.ParseFloat(v, 64)
+			ts.Check(err)
+			opts.Clock = awsfake.NewScaledClock(time.Now(), speed)
+			continue
+		}
 		if k, v, ok := strings.Cut(a, "="); ok {
 			d, err := time.ParseDuration(v)
 			ts.Check(err)
@@ -302,4 +313,48 @@ func cmdAWSFakeAdvance(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("awsfake-advance needs: awsfake manualclock")
 	}
 	c.Advance(d)
+}
+
+// awsfake-stack NAME ok|fail|nested: start creating a stack whose resources
+// take fake minutes, as the default IAM user of the fake.
+func cmdAWSFakeStack(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: awsfake-stack NAME ok|fail|nested")
+	}
+	srv := scriptFake(ts)
+	m := time.Minute
+	var rs []awsfake.StackResource
+	switch args[1] {
+	case "ok":
+		rs = []awsfake.StackResource{
+			{LogicalID: "Artifacts", Type: "AWS::S3::Bucket", Duration: 2 * m},
+			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 3 * m},
+			{LogicalID: "Events", Type: "AWS::SNS::Topic", Duration: m},
+			{LogicalID: "HandlerRole", Type: "AWS::IAM::Role", Duration: 4 * m},
+			{LogicalID: "Handler", Type: "AWS::Lambda::Function", Duration: 5 * m, DependsOn: []string{"HandlerRole"}},
+		}
+	case "fail":
+		rs = []awsfake.StackResource{
+			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 2 * m},
+			{LogicalID: "Assets", Type: "AWS::S3::Bucket", Duration: 3 * m, Fail: "shop-assets already exists"},
+			{LogicalID: "Site", Type: "AWS::CloudFront::Distribution", Duration: 20 * m},
+		}
+	case "nested":
+		rs = []awsfake.StackResource{
+			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 2 * m},
+			{LogicalID: "Network", Type: "AWS::CloudFormation::Stack", Resources: []awsfake.StackResource{
+				{LogicalID: "Vpc", Type: "AWS::EC2::VPC", Duration: 2 * m},
+				{LogicalID: "Subnet", Type: "AWS::EC2::Subnet", Duration: 3 * m, DependsOn: []string{"Vpc"}, Fail: "The CIDR '10.0.300.0/24' is invalid."},
+			}},
+		}
+	default:
+		ts.Fatalf("awsfake-stack: unknown kind %q", args[1])
+	}
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(awsfake.DefaultUserAccessKeyID, awsfake.DefaultUserSecretAccessKey, "")}
+	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
+	_, err := client.CreateStack(context.Background(), &cloudformation.CreateStackInput{
+		StackName: aws.String(args[0]), TemplateBody: aws.String(awsfake.TemplateBody(rs...)),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+	})
+	ts.Check(err)
 }

@@ -165,6 +165,7 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newPreflightCmd(),
 		a.newDocsCmd(),
 		a.newExplainCmd(),
+		a.newWatchCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
