@@ -25,6 +25,7 @@ type execOptions struct {
 	noServer      bool
 	autoLogin     bool
 	quiet         bool
+	watch         string
 
 	// For the demo: its own narration of keeper events, and the keeper's
 	// final status.
@@ -71,6 +72,7 @@ command's exit code.`,
 	f.BoolVar(&o.noServer, "no-server", false, "no endpoint: put the current keys in the environment (they expire; for tools that cannot read an endpoint)")
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
+	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
 	f.SetInterspersed(false)
 	return cmd
 }
@@ -156,11 +158,29 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s as %s (%s); credentials renewed while it runs\n",
 			strings.Join(args, " "), profileLabel(trace), trace.Source())
 	}
+	childDone := make(chan struct{})
+	var watched chan watchResult
+	if o.watch != "" {
+		watched = make(chan watchResult, 1)
+		since := a.deps.Now()
+		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, since, childDone) }()
+	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
 		Stdin: a.deps.IO.In, Stdout: a.deps.IO.Out, Stderr: a.deps.IO.ErrOut,
 		InteractiveTerminal: a.deps.IO.IsStdinTTY(),
 	}, nil)
+	close(childDone)
+	if watched != nil {
+		if err == nil {
+			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", args[0], code, o.watch)
+		}
+		res := <-watched
+		verr := a.watchVerdict([]watchResult{res})
+		if err == nil && code == 0 && verr != nil {
+			return verr
+		}
+	}
 	if err != nil {
 		var se *execenv.StartError
 		if errors.As(err, &se) {

@@ -274,15 +274,17 @@ func stacksInProgress(ctx context.Context, c *cloudformation.Client) ([]string, 
 // watchRenderer draws progress: a live view on a terminal, one line per
 // event elsewhere, NDJSON with --json. It is shared by concurrent watches.
 type watchRenderer struct {
-	mu    sync.Mutex
-	a     *app
-	k     *keeper.Keeper
-	w     io.Writer
-	multi bool
-	live  bool
-	drawn int // lines of the live view on screen
-	snaps map[string]stackwatch.Snapshot
-	order []string
+	mu sync.Mutex
+	// prefix marks lines printed beside a child's own output (exec --watch).
+	prefix string
+	a      *app
+	k      *keeper.Keeper
+	w      io.Writer
+	multi  bool
+	live   bool
+	drawn  int // lines of the live view on screen
+	snaps  map[string]stackwatch.Snapshot
+	order  []string
 }
 
 func (a *app) newWatchRenderer(k *keeper.Keeper, multi bool) *watchRenderer {
@@ -315,7 +317,7 @@ func (r *watchRenderer) update(stack string, u stackwatch.Update) {
 		if r.live && !strings.HasSuffix(e.Status, "_FAILED") {
 			continue // the live view shows progress; failures stay on screen
 		}
-		fmt.Fprintln(r.w, r.eventLine(stack, e, u.Snapshot))
+		fmt.Fprintln(r.w, r.prefix+r.eventLine(stack, e, u.Snapshot))
 	}
 	if u.Err != nil {
 		fmt.Fprintf(r.a.deps.IO.ErrOut, "awsauth: %s: %v; retrying in %s\n", stack, u.Err, u.Next.Round(time.Second))
