@@ -198,6 +198,8 @@ sso_region = us-east-1
 	}
 }
 
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
 func tail(s string, n int) string {
 	if len(s) > n {
 		return "..." + s[len(s)-n:]
