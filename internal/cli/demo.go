@@ -13,7 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
@@ -33,6 +36,7 @@ const (
 
 func (a *app) newDemoCmd() *cobra.Command {
 	var speed float64
+	var fail bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch awsauth carry a 3-hour deployment through expiring credentials (no AWS needed)",
@@ -50,14 +54,15 @@ Everything happens in a throw-away HOME: your ~/.aws is never read or written.`,
   awsauth demo --speed 720     # faster`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runDemo(cmd.Context(), speed)
+			return a.runDemo(cmd.Context(), speed, fail)
 		},
 	}
 	cmd.Flags().Float64Var(&speed, "speed", 360, "how many times faster than real time the story runs")
+	cmd.Flags().BoolVar(&fail, "fail", false, "make a resource fail two hours in, to see the root cause and the rollback")
 	return cmd
 }
 
-func (a *app) runDemo(ctx context.Context, speed float64) error {
+func (a *app) runDemo(ctx context.Context, speed float64, fail bool) error {
 	if speed < 1 || speed > 5000 || math.IsNaN(speed) {
 		return &usageError{fmt.Errorf("--speed %v: use a number from 1 to 5000", speed)}
 	}
@@ -109,9 +114,13 @@ sso_registration_scopes = sso:account:access
 	env := map[string]string{
 		"HOME": home, "PATH": os.Getenv("PATH"), "TMPDIR": os.TempDir(),
 		"AWS_ENDPOINT_URL_STS": fake.URL(), "AWS_ENDPOINT_URL_SSO": fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC": fake.URL(),
-		"AWS_EC2_METADATA_DISABLED": "true",
-		"AWSAUTH_DEMO_SPEED":        strconv.FormatFloat(speed, 'f', -1, 64),
-		"AWSAUTH_DEMO_START":        strconv.FormatInt(start.UnixNano(), 10),
+		"AWS_ENDPOINT_URL_CLOUDFORMATION": fake.URL(),
+		"AWS_EC2_METADATA_DISABLED":       "true",
+		"AWSAUTH_DEMO_SPEED":              strconv.FormatFloat(speed, 'f', -1, 64),
+		"AWSAUTH_DEMO_START":              strconv.FormatInt(start.UnixNano(), 10),
+	}
+	if fail {
+		env["AWSAUTH_DEMO_FAIL"] = "1"
 	}
 	var list []string
 	for k, v := range env {
@@ -137,13 +146,13 @@ sso_registration_scopes = sso:account:access
 		return fmt.Errorf("demo login: %w", err)
 	}
 	fmt.Fprintf(w, "%s logged in; SSO session ends at 1:30\n", stamp())
-	fmt.Fprintf(w, "%s awsauth exec --profile demo --auto-login -- <deployment>\n", stamp())
+	fmt.Fprintf(w, "%s awsauth exec --profile demo --auto-login --watch %s -- <deployment>\n", stamp(), demoStackName)
 
 	var renewals, relogins atomic.Int32
 	var started atomic.Bool
 	var final keeper.Status
 	err = demo.runExec(ctx, execOptions{
-		autoLogin: true, quiet: true,
+		autoLogin: true, quiet: true, watch: demoStackName, watchNow: clock.Now,
 		events: func(e keeper.Event) {
 			switch e.Kind {
 			case keeper.EventRefreshed:
@@ -165,17 +174,21 @@ sso_registration_scopes = sso:account:access
 		done: func(st keeper.Status) { final = st },
 	}, []string{self, "demo-deployment"})
 	fmt.Fprintln(w)
-	var se *silentError
-	switch {
-	case err == nil:
-		fmt.Fprintf(w, "%s the deployment finished: %d credential renewals, %d re-logins, %s.\n",
-			cs.Green("ok"), renewals.Load(), relogins.Load(), cs.Bold("0 expired-credential errors"))
+	errs := "0 expired-credential errors"
+	if err == nil {
+		fmt.Fprintf(w, "%s the 3-hour deployment finished: %d credential renewals, %d re-logins, %s.\n",
+			cs.Green("ok"), renewals.Load(), relogins.Load(), cs.Bold(errs))
 		fmt.Fprintf(w, "   Without awsauth it would have died at 1:00 with \"The security token included in the request is expired\".\n")
-		fmt.Fprintf(w, "   Next: awsauth status, then awsauth exec --profile YOURS -- cdk deploy\n")
+		fmt.Fprintf(w, "   Next: awsauth status, then awsauth exec --profile YOURS --watch STACK -- cdk deploy\n")
 		return nil
-	case errors.As(err, &se):
-		fmt.Fprintf(w, "%s the deployment saw errors (%d renewals, state %s)\n", cs.Red("failed:"), final.Refreshes, final.State)
 	}
+	var se *silentError
+	if fail && errors.As(err, &se) {
+		fmt.Fprintf(w, "%s the deployment failed on its own merits (root cause above, stack rolled back), with %d credential renewals, %d re-logins and %s.\n",
+			cs.Yellow("as asked (--fail):"), renewals.Load(), relogins.Load(), cs.Bold(errs))
+		return &silentError{code: ExitStackFailed, err: err}
+	}
+	fmt.Fprintf(w, "%s the deployment saw errors (%d renewals, state %s)\n", cs.Red("failed:"), final.Refreshes, final.State)
 	return err
 }
 
@@ -193,6 +206,36 @@ func (a *app) newDemoDeploymentCmd() *cobra.Command {
 	}
 }
 
+// demoStack is the stack the simulated deployment creates: 40 resources
+// one after another, 4.5 minutes each, three hours in all; with fail, the
+// 28th fails (about two hours in) and the stack rolls back.
+func demoStack(fail bool) string {
+	kinds := []string{"AWS::IAM::Role", "AWS::Lambda::Function", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::ECS::Service", "AWS::RDS::DBInstance"}
+	name := func(i int) string {
+		if i == 27 {
+			return "OrdersDatabase"
+		}
+		return fmt.Sprintf("Resource%02d", i+1)
+	}
+	var rs []awsfake.StackResource
+	for i := 0; i < 40; i++ {
+		r := awsfake.StackResource{LogicalID: name(i), Type: kinds[i%len(kinds)], Duration: 270 * time.Second, DeleteDuration: 30 * time.Second}
+		if i > 0 {
+			r.DependsOn = []string{name(i - 1)}
+		}
+		if i == 27 {
+			r.Type = "AWS::RDS::DBInstance"
+			if fail {
+				r.Fail = "DB instance class db.m5.huge is not supported in this region"
+			}
+		}
+		rs = append(rs, r)
+	}
+	return awsfake.TemplateBody(rs...)
+}
+
+const demoStackName = "demo-shop"
+
 func (a *app) runDemoDeployment(ctx context.Context) error {
 	speed, _ := strconv.ParseFloat(a.deps.Env.Get("AWSAUTH_DEMO_SPEED"), 64)
 	startNS, _ := strconv.ParseInt(a.deps.Env.Get("AWSAUTH_DEMO_START"), 10, 64)
@@ -206,16 +249,29 @@ func (a *app) runDemoDeployment(ctx context.Context) error {
 		return err
 	}
 	client := sts.NewFromConfig(cfg)
+	cfn := cloudformation.NewFromConfig(cfg)
 	w := a.deps.IO.ErrOut
+	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName: aws.String(demoStackName), TemplateBody: aws.String(demoStack(a.deps.Env.Get("AWSAUTH_DEMO_FAIL") == "1")),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+	}); err != nil {
+		return fmt.Errorf("create the demo stack: %w", err)
+	}
+	fmt.Fprintf(w, "  deployment: creating stack %s (40 resources, about 3 hours)\n", demoStackName)
 	calls, expired, other := 0, 0, 0
-	nextReport := 30 * time.Minute
-	step := time.Duration(float64(2*time.Minute) / speed) // an API call every 2 simulated minutes
-	for elapsed() < demoDeployment {
-		calls++
+	status := ""
+	step := time.Duration(float64(2*time.Minute) / speed) // AWS calls every 2 simulated minutes, as a CDK polls
+	for elapsed() < demoDeployment+time.Hour {
+		calls += 2
 		_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		var out *cloudformation.DescribeStacksOutput
+		if err == nil {
+			out, err = cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(demoStackName)})
+		}
 		var api smithy.APIError
 		switch {
 		case err == nil:
+			status = string(out.Stacks[0].StackStatus)
 		case errors.As(err, &api) && strings.Contains(api.ErrorCode(), "Expired"):
 			expired++
 			fmt.Fprintf(w, "  deployment: %s\n", api.ErrorMessage())
@@ -223,16 +279,14 @@ func (a *app) runDemoDeployment(ctx context.Context) error {
 			other++
 			fmt.Fprintf(w, "  deployment: %v\n", err)
 		}
-		if e := elapsed(); e >= nextReport {
-			d := e.Round(time.Minute)
-			fmt.Fprintf(w, "  [%d:%02d] deployment: %d AWS calls, %d expired-credential errors\n", int(d.Hours()), int(d.Minutes())%60, calls, expired)
-			nextReport += 30 * time.Minute
+		if status != "" && !strings.HasSuffix(status, "_IN_PROGRESS") {
+			break
 		}
 		time.Sleep(step)
 	}
-	fmt.Fprintf(w, "  deployment: done after %d AWS calls, %d expired-credential errors, %d other errors\n", calls, expired, other)
-	if expired+other > 0 {
-		return &silentError{code: 1, err: errors.New("the deployment saw errors")}
+	fmt.Fprintf(w, "  deployment: stack %s, after %d AWS calls, %d expired-credential errors, %d other errors\n", status, calls, expired, other)
+	if expired+other > 0 || status != "CREATE_COMPLETE" {
+		return &silentError{code: 1, err: errors.New("the deployment failed")}
 	}
 	return nil
 }

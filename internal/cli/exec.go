@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type execOptions struct {
 	autoLogin     bool
 	quiet         bool
 	watch         string
+	// watchNow is the clock of the watched stack's events (the demo's
+	// fake clock); nil means real time.
+	watchNow func() time.Time
 
 	// For the demo: its own narration of keeper events, and the keeper's
 	// final status.
@@ -162,8 +166,11 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	var watched chan watchResult
 	if o.watch != "" {
 		watched = make(chan watchResult, 1)
-		since := a.deps.Now()
-		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, since, childDone) }()
+		now := o.watchNow
+		if now == nil {
+			now = a.deps.Now
+		}
+		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, now, childDone) }()
 	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
@@ -173,7 +180,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	close(childDone)
 	if watched != nil {
 		if err == nil {
-			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", args[0], code, o.watch)
+			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", filepath.Base(args[0]), code, o.watch)
 		}
 		res := <-watched
 		verr := a.watchVerdict([]watchResult{res})

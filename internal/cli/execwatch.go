@@ -19,18 +19,19 @@ import (
 // operation that starts after since (the stack may not exist yet, or hold
 // an older one), then follows it to its end, even after the child is gone.
 // childDone is closed when the child exits.
-func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, since time.Time, childDone <-chan struct{}) watchResult {
+func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, now func() time.Time, childDone <-chan struct{}) watchResult {
+	since := now()
 	cfg := credsource.Config(trace, a.credDeps(), k)
 	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
 		if ep := credsource.Endpoint(a.deps.Env, "CLOUDFORMATION"); ep != "" {
 			o.BaseEndpoint = aws.String(ep)
 		}
 	})
-	r := &watchRenderer{a: a, k: k, w: a.deps.IO.ErrOut, prefix: "awsauth watch: ", snaps: map[string]stackwatch.Snapshot{}}
+	r := &watchRenderer{a: a, k: k, w: a.deps.IO.ErrOut, prefix: "awsauth watch: ", milestones: true, snaps: map[string]stackwatch.Snapshot{}}
 	wait := 3 * time.Second
 	childGone := false
 	for {
-		res := a.watchOne(ctx, client, trace.Region, stack, watchOptions{waitRollback: true}, r)
+		res := a.watchOne(ctx, client, trace.Region, stack, watchOptions{waitRollback: true, now: now}, r)
 		var nf *stackwatch.NotFoundError
 		var fe *stackwatch.FailedError
 		stale := (res.err == nil && res.snap.Started.Before(since.Add(-time.Second))) ||

@@ -277,14 +277,18 @@ type watchRenderer struct {
 	mu sync.Mutex
 	// prefix marks lines printed beside a child's own output (exec --watch).
 	prefix string
-	a      *app
-	k      *keeper.Keeper
-	w      io.Writer
-	multi  bool
-	live   bool
-	drawn  int // lines of the live view on screen
-	snaps  map[string]stackwatch.Snapshot
-	order  []string
+	// milestones prints failures and a progress line at each tenth done,
+	// instead of every event (the command beside it prints its own).
+	milestones bool
+	lastTenth  map[string]int
+	a          *app
+	k          *keeper.Keeper
+	w          io.Writer
+	multi      bool
+	live       bool
+	drawn      int // lines of the live view on screen
+	snaps      map[string]stackwatch.Snapshot
+	order      []string
 }
 
 func (a *app) newWatchRenderer(k *keeper.Keeper, multi bool) *watchRenderer {
@@ -314,10 +318,13 @@ func (r *watchRenderer) update(stack string, u stackwatch.Update) {
 	}
 	r.clear()
 	for _, e := range u.Events {
-		if r.live && !strings.HasSuffix(e.Status, "_FAILED") {
-			continue // the live view shows progress; failures stay on screen
+		if (r.live || r.milestones) && !strings.HasSuffix(e.Status, "_FAILED") {
+			continue // progress is shown otherwise; failures stay on screen
 		}
 		fmt.Fprintln(r.w, r.prefix+r.eventLine(stack, e, u.Snapshot))
+	}
+	if r.milestones {
+		r.milestone(stack, u.Snapshot)
 	}
 	if u.Err != nil {
 		fmt.Fprintf(r.a.deps.IO.ErrOut, "awsauth: %s: %v; retrying in %s\n", stack, u.Err, u.Next.Round(time.Second))
@@ -342,6 +349,28 @@ func (r *watchRenderer) eventLine(stack string, e stackwatch.Event, s stackwatch
 		fmt.Fprintf(&b, "  %s", e.Reason)
 	}
 	return b.String()
+}
+
+// milestone prints a progress line each time another tenth of the
+// resources is done.
+func (r *watchRenderer) milestone(stack string, s stackwatch.Snapshot) {
+	p := s.Progress
+	if p.Total == 0 {
+		return
+	}
+	if r.lastTenth == nil {
+		r.lastTenth = map[string]int{}
+	}
+	tenth := p.Done * 10 / p.Total
+	if last, ok := r.lastTenth[stack]; ok && tenth <= last {
+		return
+	}
+	r.lastTenth[stack] = tenth
+	line := fmt.Sprintf("%s%s %s %d/%d done, %s elapsed", r.prefix, stack, progressBar(p.Done, p.Total, 20), p.Done, p.Total, humanDuration(s.Elapsed))
+	if eta := estimate(s); eta > 0 {
+		line += fmt.Sprintf(", ~%s left", humanDuration(eta))
+	}
+	fmt.Fprintln(r.w, line)
 }
 
 // clear removes the live view so that lines can be printed above it.
