@@ -86,7 +86,7 @@ func (c *Cache) Lookup(fp string) (aws.Credentials, bool) {
 		return aws.Credentials{}, false
 	}
 	var e entry
-	if json.Unmarshal(data, &e) != nil || e.AccessKeyID == "" {
+	if json.Unmarshal(data, &e) != nil || e.AccessKeyID == "" || e.SecretAccessKey == "" {
 		return aws.Credentials{}, false
 	}
 	if c.now().Add(RefreshWindow(e.Obtained, e.Expiration)).After(e.Expiration) {
