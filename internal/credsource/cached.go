@@ -91,7 +91,7 @@ func callsItself(h awsconfig.Hop, req awsconfig.Request) bool {
 	target := ""
 	for i, w := range f {
 		switch {
-		case strings.HasSuffix(strings.Trim(w, `"'`), "awsauth"):
+		case isAwsauth(strings.Trim(w, `"'`)):
 			awsauth = true
 		case w == "credential-process":
 			sub = true
@@ -111,4 +111,14 @@ func callsItself(h awsconfig.Hop, req awsconfig.Request) bool {
 		}
 	}
 	return target == h.Profile
+}
+
+// isAwsauth reports whether w names the awsauth program: alone, by a Unix or
+// Windows path, or as awsauth.exe, which the SDKs run through cmd.exe on
+// Windows. Another program whose name merely ends in "awsauth" is not it.
+func isAwsauth(w string) bool {
+	if i := strings.LastIndexAny(w, `/\`); i >= 0 {
+		w = w[i+1:]
+	}
+	return w == "awsauth" || strings.EqualFold(w, "awsauth.exe")
 }
