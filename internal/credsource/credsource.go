@@ -253,9 +253,8 @@ func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.Credential
 		}
 	})
 	sc := &ssoCredentials{hop: h, cachePath: cachePath, now: d.now}
-	var oidc *ssooidc.Client
 	if s.Session != "" {
-		oidc = ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
+		oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
 			if ep := Endpoint(d.Env, "SSO_OIDC"); ep != "" {
 				o.BaseEndpoint = aws.String(ep)
 			}
@@ -267,11 +266,13 @@ func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.Credential
 			return err
 		}
 	}
+	// No SSOTokenProvider: the SDK's renews an expired token without
+	// awsauth's cache lock, and refresh tokens rotate, so two processes
+	// renewing at once spend the same refresh token and the loser reports
+	// an ended session. The SDK only reads the cache; Retrieve renews
+	// under the lock.
 	sc.p = ssocreds.New(client, s.AccountID, s.RoleName, s.StartURL, func(o *ssocreds.Options) {
 		o.CachedTokenFilepath = cachePath
-		if oidc != nil {
-			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, cachePath)
-		}
 	})
 	return sc
 }
@@ -349,10 +350,12 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	if err == nil {
 		return c, nil
 	}
-	// The portal refused a token that is not yet expired (revoked, or
-	// signed out elsewhere): renew it once and retry, so that a refreshable
-	// session recovers without anyone clearing a cache.
-	if isUnauthorized(err) && p.refresh != nil {
+	// The cached token has expired, or the portal refused one that has not
+	// (revoked, or signed out elsewhere): renew it once, under the cache
+	// lock, and retry, so that a refreshable session recovers without
+	// anyone clearing a cache.
+	var invalid *ssocreds.InvalidTokenError
+	if (isUnauthorized(err) || errors.As(err, &invalid)) && p.refresh != nil {
 		if rerr := p.refresh(ctx); rerr == nil {
 			c, err = p.p.Retrieve(ctx)
 			if err == nil {
@@ -371,7 +374,6 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	} else if tok.ExpiresAt != nil && !tok.Valid(p.now()) {
 		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO session has ended", Err: err}
 	}
-	var invalid *ssocreds.InvalidTokenError
 	if errors.As(err, &invalid) || isUnauthorized(err) {
 		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO access token was refused", Err: err}
 	}
