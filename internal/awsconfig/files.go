@@ -75,13 +75,20 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	// The line itself is never quoted: it may hold a secret key.
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: malformed file: %s", e.File, e.Why)
+	}
 	return fmt.Sprintf("%s:%d: malformed file: %s", e.File, e.Line, e.Why)
 }
 
 // Hints tells how to repair the file.
 func (e *SyntaxError) Hints() []string {
+	where := fmt.Sprintf("line %d of %s", e.Line, e.File)
+	if e.Line == 0 {
+		where = e.File
+	}
 	return []string{
-		fmt.Sprintf("fix line %d of %s: sections look like [profile NAME] (config) or [NAME] (credentials), settings like key = value", e.Line, e.File),
+		fmt.Sprintf("fix %s: sections look like [profile NAME] (config) or [NAME] (credentials), settings like key = value", where),
 	}
 }
 
@@ -99,6 +106,9 @@ func checkSyntax(path string) error {
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	n := 0
 	inSection := false
+	// An indented line is a nested value (as under "s3 =") only right after
+	// a setting with an empty value; anywhere else it is read as a setting.
+	nested := false
 	for sc.Scan() {
 		n++
 		raw := sc.Text()
@@ -118,13 +128,11 @@ func checkSyntax(path string) error {
 				return &SyntaxError{File: path, Line: n, Why: "section header has no name"}
 			}
 			inSection = true
-		case raw[0] == ' ' || raw[0] == '\t':
-			// A continuation or a nested setting (for example under "s3 =").
-			if !inSection {
-				return &SyntaxError{File: path, Line: n, Why: "setting outside of any [section]"}
-			}
+			nested = false
+		case nested && (raw[0] == ' ' || raw[0] == '\t'):
+			// A nested setting (for example under "s3 =").
 		default:
-			k, _, ok := strings.Cut(line, "=")
+			k, v, ok := strings.Cut(line, "=")
 			if !ok {
 				return &SyntaxError{File: path, Line: n, Why: "line is neither a [section] nor key = value"}
 			}
@@ -134,6 +142,7 @@ func checkSyntax(path string) error {
 			if !inSection {
 				return &SyntaxError{File: path, Line: n, Why: "setting outside of any [section]"}
 			}
+			nested = strings.TrimSpace(v) == ""
 		}
 	}
 	return sc.Err()

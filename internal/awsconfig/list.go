@@ -2,7 +2,6 @@ package awsconfig
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"sort"
@@ -172,7 +171,11 @@ func loadINI(path string) (*ini.File, error) {
 		Insensitive:              false,
 	}, path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		// ini's errors quote the offending line, which may hold a secret
+		// key: say only that the file is malformed. checkSyntax names the
+		// line for the common mistakes; what gets here is rarer, such as
+		// an unclosed quote.
+		return nil, &SyntaxError{File: path, Why: "it is not INI the AWS SDKs can read (an unclosed \" or ` quote?)"}
 	}
 	return f, nil
 }
