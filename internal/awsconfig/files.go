@@ -112,6 +112,9 @@ func checkSyntax(path string) error {
 	for sc.Scan() {
 		n++
 		raw := sc.Text()
+		if sdkValueIsLoneQuote(raw) {
+			return &SyntaxError{File: path, Line: n, Why: "a value is a lone quote, which crashes the Go SDK's reader"}
+		}
 		line := strings.TrimSpace(raw)
 		if n == 1 {
 			line = strings.TrimPrefix(line, "\ufeff")
@@ -146,4 +149,39 @@ func checkSyntax(path string) error {
 		}
 	}
 	return sc.Err()
+}
+
+// sdkValueIsLoneQuote reports whether the Go SDK's INI reader would take raw
+// as a setting whose value is a single " or ': it strips a pair of quotes
+// from values without checking that there are two, and panics
+// (aws-sdk-go-v2 config/internal/ini: unquote). The tests mirror its
+// tokenizer: comments, then [sections], then settings.
+func sdkValueIsLoneQuote(raw string) bool {
+	if strings.TrimSpace(raw) == "" {
+		return false
+	}
+	if t := strings.TrimLeft(raw, " \t"); strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
+		return false
+	}
+	head, _, _ := strings.Cut(raw, "#")
+	head, _, _ = strings.Cut(head, ";")
+	if head = strings.TrimSpace(head); strings.HasPrefix(head, "[") && strings.HasSuffix(head, "]") {
+		return false
+	}
+	s := raw
+	if s[0] != ' ' && s[0] != '\t' {
+		for _, c := range []string{" #", " ;", "\t#", "\t;"} {
+			s, _, _ = strings.Cut(s, c)
+		}
+	}
+	eq, colon := strings.Index(s, "="), strings.Index(s, ":")
+	sep := eq
+	if eq < 0 || colon >= 0 && colon < eq {
+		sep = colon
+	}
+	if sep < 0 {
+		return false
+	}
+	v := strings.TrimSpace(s[sep+1:])
+	return v == `"` || v == `'`
 }
