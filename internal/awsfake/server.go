@@ -37,8 +37,10 @@ type Server struct {
 	mu    sync.Mutex
 	calls map[string]int
 	keys  map[string]*credential
-	oidc  oidcState
-	cfn   cfnState
+	// signin holds console sign-in tokens until they expire (fake time).
+	signin map[string]time.Time
+	oidc   oidcState
+	cfn    cfnState
 
 	// set by Start
 	url      string
@@ -196,6 +198,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.oidcOp(w, r, "CreateToken", s.createToken)
 	case devicePath:
 		s.devicePage(w, r)
+	case federationPath:
+		s.federation(w, r)
 	default:
 		if isCloudFormation(r) {
 			s.cloudFormation(w, r, reqID)

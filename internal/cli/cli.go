@@ -166,6 +166,7 @@ It reads the same files and environment as the AWS CLI and SDKs
 		a.newDocsCmd(),
 		a.newExplainCmd(),
 		a.newWatchCmd(),
+		a.newConsoleCmd(),
 		a.newVersionCmd(),
 		newExitCodesTopic(),
 	)
