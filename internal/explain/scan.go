@@ -204,7 +204,11 @@ func (s *scanner) finish(sc *Scan) {
 	}
 	if root != nil {
 		r := &rules[root.rule]
-		text := Redact(clean(root.raw))
+		// Redacted before cleaning too: cleaning drops escape sequences
+		// and the bytes they swallow, which can be the first characters of
+		// a secret ("\x1b[" before a key), leaving a piece too short to
+		// look like one.
+		text := Redact(clean([]byte(Redact(string(root.raw)))))
 		sc.Root = &Finding{
 			Cause: r.Cause,
 			Line:  root.line,
