@@ -66,7 +66,13 @@ func ResolveExpect(flags Expect, env sysenv.Env, dir string) (Expect, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
-			return x, fmt.Errorf("read %s: %w", path, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return x, fmt.Errorf("read %s: %w", path, err)
+			}
+			// godotenv's parse errors quote the rest of the file, and a
+			// .env usually holds secrets: say only where the problem is.
+			return x, fmt.Errorf("read %s: not a .env file awsauth can parse (a quote left open, or a name with a character other than letters, digits, _ and .)", path)
 		default:
 			dotenv := sysenv.FromMap(vars)
 			if x.Account == "" {
