@@ -87,7 +87,9 @@ func contextFix(keys []string) string {
 	}
 	cmds := make([]string, len(keys))
 	for i, k := range keys {
-		cmds[i] = "cdk context --reset '" + k + "'"
+		// Quoted for sh: a key comes from the repository and must not be
+		// able to end the quote and add a command to the one we suggest.
+		cmds[i] = "cdk context --reset '" + strings.ReplaceAll(k, "'", `'\''`) + "'"
 	}
 	return strings.Join(cmds, " && ")
 }
