@@ -2,9 +2,6 @@ package awsfake_test
 
 import (
 	"errors"
-	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,24 +18,6 @@ import (
 
 // fakeStart is where every manual clock in these tests starts.
 var fakeStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
-// logSink collects Logf output so tests can check no secret leaks into it.
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logSink) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-}
-
-func (l *logSink) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
-}
 
 // start runs a fake on a manual clock for the length of the test.
 func start(t *testing.T, opts awsfake.Options) (*awsfake.Server, *awsfake.ManualClock) {

@@ -146,14 +146,6 @@ func (s *Server) issueLocked(who principal, expires time.Time) *credential {
 	return c
 }
 
-func (s *Server) publicCredentials(c *credential) Credentials {
-	out := Credentials{AccessKeyID: c.accessKeyID, SecretAccessKey: c.secret, SessionToken: c.sessionToken}
-	if !c.expires.IsZero() {
-		out.Expires = realExpiry(s.clock, c.expires)
-	}
-	return out
-}
-
 // UserCredentials returns the long-term keys of the scenario's IAM user
 // called name, which is how a test gets hold of a secret it did not write.
 func (s *Server) UserCredentials(name string) (Credentials, error) {
