@@ -208,6 +208,9 @@ func kindOfSettings(s map[string]string) Kind {
 	return KindNone
 }
 
+// AccountOfARN returns the account id field of an ARN, or "".
+func AccountOfARN(arn string) string { return accountOfARN(arn) }
+
 // accountOfARN returns the account id field of an ARN, or "".
 func accountOfARN(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
@@ -236,6 +239,3 @@ func SSOFor(t *Trace) (*SSOSettings, string, bool) {
 	}
 	return nil, "", false
 }
-
-// StartURL is the sso_start_url a (legacy SSO) profile sets, or "".
-func (inv *Inventory) StartURL(profile string) string { return inv.get(profile, "sso_start_url") }

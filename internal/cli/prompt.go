@@ -78,11 +78,8 @@ func (a *app) promptData() (promptData, bool) {
 	if name == "" {
 		name = "default"
 	}
-	inv, err := awsconfig.Load(awsconfig.LocateFiles(env))
-	if err != nil {
-		return d, false
-	}
-	p, ok := inv.Profile(name)
+	files := awsconfig.LocateFiles(env)
+	settings, session, ok := awsconfig.QuickProfile(files, name)
 	if !ok {
 		if name == "default" {
 			return d, false
@@ -90,40 +87,58 @@ func (a *app) promptData() (promptData, bool) {
 		d.Profile = name + "?"
 		return d, true
 	}
-	d.Profile, d.Account, d.Kind = p.Name, p.Account, string(p.Kind)
+	d.Profile, d.Kind = name, string(awsconfig.QuickKind(settings))
+	d.Account = settings["sso_account_id"]
+	if arn := settings["role_arn"]; arn != "" {
+		d.Account = awsconfig.AccountOfARN(arn)
+	}
 	d.Region, _ = env.First("AWS_REGION", "AWS_DEFAULT_REGION")
 	if d.Region == "" {
-		d.Region = p.Region
+		d.Region = settings["region"]
 	}
 	// The SSO token behind the profile, following source_profile.
-	for seen := 0; seen < 10; seen++ {
-		if s, ok := inv.SSOSession(p.SSOSession); ok || p.Kind == awsconfig.KindSSOLegacy {
-			key := ssotoken.CacheKey(s.Session, s.StartURL)
-			if !ok {
-				key = inv.StartURL(p.Name)
-			}
-			if tok, err := ssotoken.Read(ssotoken.CachePath(awsconfig.HomeDir(env), key)); err == nil && tok.ExpiresAt != nil {
-				left := tok.ExpiresAt.Sub(a.deps.Now())
-				switch {
-				case left <= 0 && tok.Refreshable():
-					d.Remaining = "refresh"
-				case left <= 0:
-					d.Remaining = "expired"
-				default:
-					d.Remaining = shortDuration(left)
-				}
-			} else if errors.Is(err, ssotoken.ErrNotFound) {
-				d.Remaining = "login"
-			}
+	for hops := 0; hops < 10; hops++ {
+		key := ""
+		switch {
+		case session != nil:
+			key = ssotoken.CacheKey(settings["sso_session"], session["sso_start_url"])
+		case settings["sso_start_url"] != "":
+			key = settings["sso_start_url"]
+		}
+		if key != "" {
+			d.Remaining = a.ssoRemaining(ssotoken.CachePath(awsconfig.HomeDir(env), key))
 			break
 		}
-		next, ok := inv.Profile(p.SourceProfile)
-		if !ok || next.Name == p.Name {
+		src := settings["source_profile"]
+		if src == "" || src == name {
 			break
 		}
-		p = next
+		name = src
+		settings, session, ok = awsconfig.QuickProfile(files, name)
+		if !ok {
+			break
+		}
 	}
 	return d, true
+}
+
+// ssoRemaining is what the prompt shows for a cached SSO token.
+func (a *app) ssoRemaining(path string) string {
+	tok, err := ssotoken.Read(path)
+	switch {
+	case errors.Is(err, ssotoken.ErrNotFound):
+		return "login"
+	case err != nil || tok.ExpiresAt == nil:
+		return ""
+	}
+	left := tok.ExpiresAt.Sub(a.deps.Now())
+	switch {
+	case left <= 0 && tok.Refreshable():
+		return "refresh"
+	case left <= 0:
+		return "expired"
+	}
+	return shortDuration(left)
 }
 
 // shortDuration is 3h, 42m or 30s: what fits in a prompt.
