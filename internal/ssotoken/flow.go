@@ -122,11 +122,13 @@ func (f *Flow) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Login runs the device authorization flow for s and caches the token. When
-// another process finishes a login for s while this one waits for the lock,
-// its token is returned instead of asking the person twice; reused says so.
+// another process finishes a login for s while this one waits for the login
+// lock, its token is returned instead of asking the person twice; reused
+// says so. The token lock is taken only to write the token, so that
+// renewals elsewhere never wait for the person to approve.
 func (f *Flow) Login(ctx context.Context, s Session) (tok *Token, reused bool, err error) {
 	before := f.cachedAccessToken(s)
-	unlock, err := f.Store.Lock(ctx, s.CacheKey())
+	unlock, err := f.Store.LoginLock(ctx, s.CacheKey())
 	if err != nil {
 		return nil, false, err
 	}
@@ -161,7 +163,7 @@ func (f *Flow) Login(ctx context.Context, s Session) (tok *Token, reused bool, e
 		})
 		if err == nil {
 			t := f.tokenFrom(s, reg, out)
-			if err := f.Store.WriteToken(s.CacheKey(), t); err != nil {
+			if err := f.writeToken(ctx, s, t); err != nil {
 				return nil, false, err
 			}
 			return t, false, nil
@@ -191,6 +193,16 @@ func (f *Flow) Login(ctx context.Context, s Session) (tok *Token, reused bool, e
 			return nil, false, err
 		}
 	}
+}
+
+// writeToken caches t under the token lock.
+func (f *Flow) writeToken(ctx context.Context, s Session, t *Token) error {
+	unlock, err := f.Store.Lock(ctx, s.CacheKey())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return f.Store.WriteToken(s.CacheKey(), t)
 }
 
 // authorize starts the device authorization. A cached registration the

@@ -43,13 +43,25 @@ func (s *Store) WriteToken(key string, t *Token) error {
 // DeleteToken removes the token cached for key; a missing file is fine.
 func (s *Store) DeleteToken(key string) error { return removeIfExists(s.TokenPath(key)) }
 
-// Lock takes the cross-process lock for key, waiting until ctx ends. Hold it
-// around read-modify-write of the token (login, refresh).
+// Lock takes the cross-process lock on key's token, waiting until ctx ends.
+// Hold it around a read-modify-write of the token (a refresh, the write at
+// the end of a login, a logout): never longer than one request.
 func (s *Store) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	return s.lock(ctx, key, ".lock")
+}
+
+// LoginLock takes the lock that makes concurrent logins to key one device
+// flow. A login holds it while the person approves, which may take
+// minutes, so it is a lock of its own: renewals and reads never wait on it.
+func (s *Store) LoginLock(ctx context.Context, key string) (unlock func(), err error) {
+	return s.lock(ctx, key, ".login.lock")
+}
+
+func (s *Store) lock(ctx context.Context, key, suffix string) (unlock func(), err error) {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", s.Dir, err)
 	}
-	l := flock.New(filepath.Join(s.Dir, ".awsauth-"+strings.TrimSuffix(hashName(key), ".json")+".lock"))
+	l := flock.New(filepath.Join(s.Dir, ".awsauth-"+strings.TrimSuffix(hashName(key), ".json")+suffix))
 	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
 	if err != nil {
 		return nil, fmt.Errorf("lock SSO cache for %s: %w", key, err)
