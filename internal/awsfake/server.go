@@ -24,6 +24,10 @@ type Options struct {
 	AutoApprove bool
 	// Logf, when set, receives one line per request (never a secret).
 	Logf func(format string, args ...any)
+	// Faults, when set, is the fault controller the server consults on
+	// every request; nil gives the server one of its own. Either way
+	// [Server.Faults] returns it.
+	Faults *Faults
 }
 
 // Server is the fake. It is an [http.Handler], so it can be mounted in an
@@ -33,6 +37,7 @@ type Server struct {
 	clock    Clock
 	auto     bool
 	logf     func(string, ...any)
+	faults   *Faults
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -82,6 +87,7 @@ func New(opts Options) (*Server, error) {
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
 	}
+	s.faults = attachFaults(opts.Faults, s.clock)
 	for _, u := range sc.Users {
 		s.keys[u.AccessKeyID] = &credential{
 			accessKeyID: u.AccessKeyID,
@@ -181,6 +187,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if s.intercept(w, r, reqID) {
+		return
+	}
 	switch r.URL.Path {
 	case "/federation/credentials":
 		s.portal(w, r, http.MethodGet, "GetRoleCredentials", s.getRoleCredentials)
