@@ -192,13 +192,15 @@ func (a *app) renderChecks(w io.Writer, name string, results []doctor.Result) {
 		default:
 			st = cs.Gray("skip")
 		}
-		detail := r.Detail
+		// Details quote files of the project (cdk.context.json keys, ...):
+		// control characters in them must not reach the terminal.
+		detail, fix := printable(r.Detail), printable(r.Fix)
 		if r.Status == doctor.Skip {
 			detail = cs.Gray(detail)
 		}
 		fmt.Fprintf(w, "%s  %-*s  %s\n", st, width, r.ID, detail)
 		if r.Fix != "" && (r.Status == doctor.Warn || r.Status == doctor.Fail) {
-			fmt.Fprintf(w, "%s%s %s\n", indent, cs.Bold("fix:"), r.Fix)
+			fmt.Fprintf(w, "%s%s %s\n", indent, cs.Bold("fix:"), fix)
 		}
 	}
 	n := doctor.Counts(results)
@@ -211,4 +213,18 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// printable replaces control characters (escape sequences above all) with
+// U+FFFD, keeping newlines.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }

@@ -66,3 +66,9 @@ func TestAskMFA(t *testing.T) {
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+func TestPrintable(t *testing.T) {
+	if got := printable("key\x1b[31mred\x07\nnext\u009b"); got != "key\uFFFD[31mred\uFFFD\nnext\uFFFD" {
+		t.Errorf("printable: %q", got)
+	}
+}
