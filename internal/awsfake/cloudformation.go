@@ -197,13 +197,13 @@ func (c *cfnState) lookup(nameOrID, account, region string, now time.Time) *cfnS
 }
 
 var (
-	stackNamePattern = regexp.MustCompile(`^[a-zA-Z][-a-zA-Z0-9]*$`)
+	stackNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z][-a-zA-Z0-9]*$`) })
 	// credentialScope is the region in a SigV4 credential scope.
-	credentialScope = regexp.MustCompile(`Credential=[^/,\s]+/[0-9]{8}/([a-z0-9-]+)/`)
+	credentialScope = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Credential=[^/,\s]+/[0-9]{8}/([a-z0-9-]+)/`) })
 )
 
 func signingRegion(r *http.Request) string {
-	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+	if m := credentialScope().FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		return m[1]
 	}
 	return "us-east-1"
@@ -351,7 +351,7 @@ func (s *Server) createStack(q cfnRequest) (any, *stsError) {
 	if err != nil {
 		return nil, err
 	}
-	if len(name) > 128 || !stackNamePattern.MatchString(name) {
+	if len(name) > 128 || !stackNamePattern().MatchString(name) {
 		return nil, errValidation("1 validation error detected: Value '%s' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*", name)
 	}
 	disable, err := q.flag("DisableRollback")

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -132,8 +133,8 @@ func (t *fakeTemplate) needsIAM() bool {
 }
 
 var (
-	logicalIDPattern    = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
-	resourceTypePattern = regexp.MustCompile(`^[A-Za-z0-9]+::[A-Za-z0-9]+(::[A-Za-z0-9]+)*$`)
+	logicalIDPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`) })
+	resourceTypePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]+::[A-Za-z0-9]+(::[A-Za-z0-9]+)*$`) })
 )
 
 // templateError is a template CloudFormation would refuse; its message is
@@ -208,7 +209,7 @@ func templateFromDoc(doc map[string]any, body string) (*fakeTemplate, error) {
 }
 
 func parseResource(id string, raw any, all map[string]any) (*fakeResource, error) {
-	if !logicalIDPattern.MatchString(id) {
+	if !logicalIDPattern().MatchString(id) {
 		return nil, templateErrorf("Resource name %s is non alphanumeric.", id)
 	}
 	def, ok := raw.(map[string]any)
@@ -219,7 +220,7 @@ func parseResource(id string, raw any, all map[string]any) (*fakeResource, error
 	if typ == "" {
 		return nil, templateErrorf("[/Resources/%s] Every Resources object must contain a Type member.", id)
 	}
-	if !resourceTypePattern.MatchString(typ) {
+	if !resourceTypePattern().MatchString(typ) {
 		return nil, templateErrorf("Unrecognized resource types: [%s]", typ)
 	}
 	canon, err := json.Marshal(def)
@@ -339,7 +340,7 @@ func references(v any, all map[string]any, deps *[]string) {
 					sub, _ = s[0].(string)
 				}
 			}
-			for _, m := range subVariable.FindAllStringSubmatch(sub, -1) {
+			for _, m := range subVariable().FindAllStringSubmatch(sub, -1) {
 				add(m[1])
 			}
 		}
@@ -353,7 +354,7 @@ func references(v any, all map[string]any, deps *[]string) {
 	}
 }
 
-var subVariable = regexp.MustCompile(`\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}`)
+var subVariable = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}`) })
 
 // topoOrder sorts ids so each resource comes after those it depends on,
 // keeping alphabetical order otherwise; a cycle is a template error.
