@@ -356,11 +356,19 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	// anyone clearing a cache.
 	var invalid *ssocreds.InvalidTokenError
 	if (isUnauthorized(err) || errors.As(err, &invalid)) && p.refresh != nil {
-		if rerr := p.refresh(ctx); rerr == nil {
+		rerr := p.refresh(ctx)
+		var relogin *ssotoken.ReloginError
+		switch {
+		case rerr == nil:
 			c, err = p.p.Retrieve(ctx)
 			if err == nil {
 				return c, nil
 			}
+		case !errors.As(rerr, &relogin):
+			// Renewing failed for a passing reason (AWS throttled or
+			// failed, the network, the cache lock), not because the
+			// session ended: a login would not help, a retry will.
+			return c, rerr
 		}
 	}
 	if tok, rerr := ssotoken.Read(p.cachePath); rerr != nil {
