@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -70,7 +71,33 @@ func (e *RejectedError) Error() string {
 		}
 		return e.Err.Error()
 	}
+	if what := trouble(e.Err); what != "" {
+		if e.Message == "" {
+			return what + ": " + e.Code
+		}
+		return fmt.Sprintf("%s: %s: %s", what, e.Code, e.Message)
+	}
 	return fmt.Sprintf("AWS rejected the credentials: %s: %s", e.Code, e.Message)
+}
+
+// trouble describes an answer that is AWS's own passing trouble, not a
+// verdict on the credentials: throttling, or a server error. It names the
+// operation, as the code alone (InternalFailure) does not say which call
+// failed. It is "" for any other error.
+func trouble(err error) string {
+	what := "the request"
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
+		what = op.Service() + " " + op.Operation()
+	}
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+		return "AWS throttled " + what
+	}
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
+		return fmt.Sprintf("%s failed on AWS's side (HTTP %d)", what, status.HTTPStatusCode())
+	}
+	return ""
 }
 
 func (e *RejectedError) Unwrap() error { return e.Err }

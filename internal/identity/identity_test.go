@@ -69,6 +69,35 @@ func TestGetClassifiesAWSErrors(t *testing.T) {
 	}
 }
 
+// TestAWSTroubleIsNoRejection: throttling and server errors are AWS's own
+// passing trouble, and say so, with the call that failed; they keep the
+// reason Other (not a credentials problem).
+func TestAWSTroubleIsNoRejection(t *testing.T) {
+	tests := []struct {
+		status     int
+		code, want string
+	}{
+		{400, "Throttling", "AWS throttled STS GetCallerIdentity: Throttling: Rate exceeded"},
+		{500, "InternalFailure", "STS GetCallerIdentity failed on AWS's side (HTTP 500): InternalFailure: Rate exceeded"},
+		{503, "ServiceUnavailable", "STS GetCallerIdentity failed on AWS's side (HTTP 503): ServiceUnavailable: Rate exceeded"},
+		{400, "ValidationError", "AWS rejected the credentials: ValidationError: Rate exceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			srv := httptest.NewServer(stsError(tt.status, tt.code, "Rate exceeded"))
+			defer srv.Close()
+			_, err := Get(context.Background(), client(srv.URL))
+			var rej *RejectedError
+			if !errors.As(err, &rej) || rej.Reason != Other {
+				t.Fatalf("got %T %v, want a RejectedError for reason other", err, err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("message %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestGetSuccess(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/xml")
