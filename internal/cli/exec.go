@@ -108,14 +108,10 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	k := keeper.New(keeper.Options{
 		Provider:      provider,
 		RefreshBefore: o.refreshBefore,
-		NeedsHuman: func(err error) bool {
-			var login *credsource.LoginRequiredError
-			var mfa *credsource.MFARequiredError
-			return errors.As(err, &login) || errors.As(err, &mfa)
-		},
-		OnNeedsLogin: a.autoLoginHook(trace, o.autoLogin),
-		OnEvent:      a.execEventPrinter(trace, o),
-		Now:          a.deps.Now,
+		NeedsHuman:    needsPerson,
+		OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
+		OnEvent:       a.execEventPrinter(trace, o),
+		Now:           a.deps.Now,
 	})
 	if err := k.Start(ctx); err != nil {
 		return err
@@ -213,10 +209,22 @@ func profileLabel(t *awsconfig.Trace) string {
 	return "profile " + t.Profile
 }
 
+// needsPerson reports whether an upstream error can only be cured by a
+// person: a new IAM Identity Center login, or an MFA code.
+func needsPerson(err error) bool {
+	var login *credsource.LoginRequiredError
+	var mfa *credsource.MFARequiredError
+	return errors.As(err, &login) || errors.As(err, &mfa)
+}
+
 // execEventPrinter tells the person what the keeper does, on stderr (the
 // terminal), never on the child's stdout.
 func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keeper.Event) {
 	quiet := o.quiet
+	// expired is set once the credentials ran out, so that the renewal
+	// that ends the outage is told too (the keeper calls this from one
+	// goroutine at a time).
+	expired := false
 	return func(e keeper.Event) {
 		if o.events != nil {
 			o.events(e)
@@ -226,6 +234,11 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 		switch e.Kind {
 		case keeper.EventRefreshed:
 			a.debugf("exec: renewed, now valid until %s", e.Expires.UTC().Format(time.RFC3339))
+			if expired {
+				// Even with -q: this ends the alarm raised at the expiry.
+				expired = false
+				fmt.Fprintf(w, "awsauth: credentials renewed after all; valid again until %s\n", e.Expires.UTC().Format(time.RFC3339))
+			}
 		case keeper.EventNeedsLogin:
 			sso, profile, _ := awsconfig.SSOFor(trace)
 			who := trace.Profile
@@ -236,13 +249,25 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
 				e.Expires.UTC().Format(time.RFC3339), who)
 		case keeper.EventRefreshFailed:
-			if !quiet {
+			switch {
+			case quiet:
+			case !e.Expires.IsZero() && !e.Time.Before(e.Expires):
+				fmt.Fprintf(w, "awsauth: renewing credentials failed (%v); they expired at %s, retrying\n", e.Err, e.Expires.UTC().Format(time.RFC3339))
+			default:
 				fmt.Fprintf(w, "awsauth: renewing credentials failed (%v); still valid until %s, retrying\n", e.Err, e.Expires.UTC().Format(time.RFC3339))
 			}
 		case keeper.EventLoginFailed:
 			fmt.Fprintf(w, "awsauth: login failed: %v\n", e.Err)
 		case keeper.EventExpired:
-			fmt.Fprintf(w, "awsauth: the credentials have expired and could not be renewed (%v); AWS calls of the command will fail until you log in\n", e.Err)
+			expired = true
+			if needsPerson(e.Err) {
+				fmt.Fprintf(w, "awsauth: the credentials have expired and could not be renewed (%v); AWS calls of the command will fail until you log in\n", e.Err)
+				return
+			}
+			// A throttled or failing upstream needs no login, and the
+			// keeper keeps retrying it by itself.
+			fmt.Fprintf(w, "awsauth: the credentials expired at %s and could not be renewed (%v); AWS calls of the command fail until a renewal succeeds, retrying\n",
+				e.Expires.UTC().Format(time.RFC3339), e.Err)
 		}
 	}
 }
