@@ -233,7 +233,11 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 		w := a.deps.IO.ErrOut
 		switch e.Kind {
 		case keeper.EventRefreshed:
-			a.debugf("exec: renewed, now valid until %s", e.Expires.UTC().Format(time.RFC3339))
+			if e.Expires.IsZero() {
+				a.debugf("exec: serving keys that do not expire")
+			} else {
+				a.debugf("exec: renewed, now valid until %s", e.Expires.UTC().Format(time.RFC3339))
+			}
 			if expired {
 				// Even with -q: this ends the alarm raised at the expiry.
 				expired = false
