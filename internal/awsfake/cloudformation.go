@@ -1,9 +1,7 @@
 package awsfake
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -834,66 +832,13 @@ func paginate[T any](q cfnRequest, call string, all []T) ([]T, string, *stsError
 	return all[from:to], next, nil
 }
 
-// writeCFNResult writes <ActionResponse xmlns=...><ActionResult>...
-// </ActionResult><ResponseMetadata>...</ResponseMetadata></ActionResponse>;
-// a nil result (DeleteStack) has no Result element.
+// writeCFNResult writes a CloudFormation query-protocol answer; a nil
+// result (DeleteStack) has no Result element.
 func writeCFNResult(w http.ResponseWriter, action string, result any, reqID string) {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
-	start := xml.StartElement{
-		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: cfnNamespace}},
-	}
-	meta := struct {
-		RequestID string `xml:"RequestId"`
-	}{reqID}
-	err := enc.EncodeToken(start)
-	if err == nil && result != nil {
-		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
-	}
-	if err == nil {
-		err = enc.EncodeElement(meta, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
-	}
-	if err == nil {
-		err = enc.EncodeToken(start.End())
-	}
-	if err == nil {
-		err = enc.Flush()
-	}
-	if err != nil {
-		writeCFNError(w, reqID, &stsError{http.StatusInternalServerError, "InternalFailure", "encoding the response failed"})
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	writeQueryResult(w, cfnNamespace, action, result, reqID)
 }
 
-type cfnErrorResponse struct {
-	XMLName xml.Name `xml:"http://cloudformation.amazonaws.com/doc/2010-05-15/ ErrorResponse"`
-	Error   struct {
-		Type    string `xml:"Type"`
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
-	} `xml:"Error"`
-	RequestID string `xml:"RequestId"`
-}
-
+// writeCFNError writes a CloudFormation <ErrorResponse>.
 func writeCFNError(w http.ResponseWriter, reqID string, e *stsError) {
-	var out cfnErrorResponse
-	out.Error.Type = "Sender"
-	if e.status >= 500 {
-		out.Error.Type = "Receiver"
-	}
-	out.Error.Code = e.code
-	out.Error.Message = e.message
-	out.RequestID = reqID
-	body, err := xml.Marshal(out)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.status)
-	_, _ = w.Write(body)
+	writeQueryError(w, cfnNamespace, reqID, e)
 }

@@ -127,7 +127,7 @@ func stsErrorCode(t *testing.T, base string, form url.Values, akid, token string
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var e stsErrorResponse
+	var e queryErrorResponse
 	if err := xml.NewDecoder(resp.Body).Decode(&e); err != nil {
 		t.Fatalf("decoding error response (status %d): %v", resp.StatusCode, err)
 	}

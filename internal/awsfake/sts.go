@@ -1,9 +1,7 @@
 package awsfake
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -384,65 +382,12 @@ func (s *Server) assumeRoleWithWebIdentity(r *http.Request) (any, *stsError) {
 	}, nil
 }
 
-// writeSTSResult writes <ActionResponse xmlns=...><ActionResult>...
-// </ActionResult><ResponseMetadata>...</ResponseMetadata></ActionResponse>.
+// writeSTSResult writes an STS query-protocol answer (see writeQueryResult).
 func writeSTSResult(w http.ResponseWriter, action string, result any, reqID string) {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
-	start := xml.StartElement{
-		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: stsNamespace}},
-	}
-	meta := struct {
-		RequestID string `xml:"RequestId"`
-	}{reqID}
-	err := enc.EncodeToken(start)
-	if err == nil {
-		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
-	}
-	if err == nil {
-		err = enc.EncodeElement(meta, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
-	}
-	if err == nil {
-		err = enc.EncodeToken(start.End())
-	}
-	if err == nil {
-		err = enc.Flush()
-	}
-	if err != nil {
-		writeSTSError(w, reqID, &stsError{http.StatusInternalServerError, "InternalFailure", "encoding the response failed"})
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	writeQueryResult(w, stsNamespace, action, result, reqID)
 }
 
-type stsErrorResponse struct {
-	XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ ErrorResponse"`
-	Error   struct {
-		Type    string `xml:"Type"`
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
-	} `xml:"Error"`
-	RequestID string `xml:"RequestId"`
-}
-
+// writeSTSError writes an STS <ErrorResponse>.
 func writeSTSError(w http.ResponseWriter, reqID string, e *stsError) {
-	var out stsErrorResponse
-	out.Error.Type = "Sender"
-	if e.status >= 500 {
-		out.Error.Type = "Receiver"
-	}
-	out.Error.Code = e.code
-	out.Error.Message = e.message
-	out.RequestID = reqID
-	body, err := xml.Marshal(out)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.status)
-	_, _ = w.Write(body)
+	writeQueryError(w, stsNamespace, reqID, e)
 }
