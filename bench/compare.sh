@@ -7,32 +7,14 @@
 #   bash bench/compare.sh [RUNS]      (default 15; at least 9)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 runs=${1:-15}
 [ "$runs" -ge 9 ] || { echo "use at least 9 runs" >&2; exit 2; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for p in ./cmd/awsauth ./bench/awsfake-server ./bench/hello ./bench/endpoint-load ./bench/proctime ./bench/gosdk-identity; do
-  go build -o "$work/$(basename "$p")" "$p"
-done
+bench_init
+bench_build ./cmd/awsauth ./bench/hello ./bench/endpoint-load ./bench/proctime ./bench/gosdk-identity
 export PATH="$work:$PATH"
-
-# moto for STS
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-pids+=($!)
-moto="http://127.0.0.1:$port"
-for _ in $(seq 1 200); do curl -sf "$moto/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
-# the fake for SSO
-"$work/awsfake-server" >"$work/url" 2>"$work/fake.log" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-fake=$(head -1 "$work/url")
+start_moto
+start_awsfake
 
 export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
@@ -61,7 +43,7 @@ sso_start_url = https://awsauth-demo.awsapps.com/start
 sso_region = us-east-1
 INI
 
-median() { "$work/proctime" -n "$runs" -- "$@" | sed -E 's/^median=([0-9.]+)ms.*/\1/'; }
+median() { median_ms "$@"; }
 row() { printf '%-58s %9s %9s\n' "$1" "$2" "$(awk -v a="$2" -v b="$3" 'BEGIN{printf "%.2f", a/b}')"; }
 
 cli1=$(command -v aws || true)

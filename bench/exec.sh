@@ -10,54 +10,21 @@
 #   bash bench/exec.sh [RUNS]      (default 21 runs for whole-process timings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 runs=${1:-21}
-work=$(mktemp -d)
-fake_pid=""
-cleanup() {
-  if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for p in ./cmd/awsauth ./bench/awsfake-server ./bench/hello ./bench/endpoint-load ./tests/clients/goclient; do
-  go build -o "$work/$(basename "$p")" "$p"
-done
-"$work/awsfake-server" >"$work/url" 2>"$work/fake.log" &
-fake_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-url=$(head -1 "$work/url")
-
-mkdir -p "$work/home/.aws"
-cat >"$work/home/.aws/config" <<'INI'
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-region = us-east-1
-
-[sso-session corp]
-sso_start_url = https://awsauth-demo.awsapps.com/start
-sso_region = us-east-1
-
+bench_init
+bench_build ./cmd/awsauth ./bench/hello ./bench/endpoint-load ./tests/clients/goclient
+start_awsfake
+write_sso_profile
+cat >>"$work/home/.aws/config" <<'INI'
 [profile cached]
 credential_process = awsauth credential-process --profile dev
 region = us-east-1
 INI
-run_env=(env -i PATH="$work:$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true
-  AWS_ENDPOINT_URL_SSO_OIDC="$url" AWS_ENDPOINT_URL_SSO="$url" AWS_ENDPOINT_URL_STS="$url")
-"${run_env[@]}" "$work/awsauth" login --profile dev --no-browser 2>/dev/null
-
-median_ms() {
-  local times=()
-  for i in $(seq 1 $((runs + 2))); do
-    local t0 t1
-    t0=$(date +%s%N)
-    "${run_env[@]}" "$@" >/dev/null 2>"$work/err" || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
-    t1=$(date +%s%N)
-    [ "$i" -gt 2 ] && times+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.2f\n", m/1000}'
-}
+export PATH="$work:$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL_SSO_OIDC="$fake" AWS_ENDPOINT_URL_SSO="$fake" AWS_ENDPOINT_URL_STS="$fake"
+unset AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+run_env=(env)
+"$work/awsauth" login --profile dev --no-browser 2>/dev/null
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(uname -m)"
 echo
