@@ -3,6 +3,7 @@ package explain
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // redacted replaces a secret in shown text.
@@ -11,13 +12,19 @@ const redacted = "[REDACTED]"
 var (
 	// namedSecret is a key=value or "key": "value" pair whose key names a
 	// secret. The value is replaced whatever its length.
-	namedSecret = regexp.MustCompile(`(?i)(aws_secret_access_key|aws_session_token|aws_security_token|secret_?access_?key|session_?token|security_?token|access_?token|refresh_?token|client_?secret|x-amz-security-token|x-amz-signature|x-amz-credential)(["']?\s*[:=]\s*["']?)([^\s"'&,;}<]+)`)
+	namedSecret = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(aws_secret_access_key|aws_session_token|aws_security_token|secret_?access_?key|session_?token|security_?token|access_?token|refresh_?token|client_?secret|x-amz-security-token|x-amz-signature|x-amz-credential)(["']?\s*[:=]\s*["']?)([^\s"'&,;}<]+)`)
+	})
 	// namedLoose is the same for keys that also appear in prose ("Token
 	// has expired"): only a value that looks like a secret is replaced.
-	namedLoose = regexp.MustCompile(`(?i)\b(token|password|passwd|secret|signature|credential|authorization)(["']?\s*[:=]\s*["']?)([^\s"'&,;}<]{12,})`)
-	bearer     = regexp.MustCompile(`(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{8,})`)
-	jwt        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
-	keyID      = regexp.MustCompile(`\b(AKIA|ASIA|AIDA|AROA|ABIA|ACCA)[A-Z0-9]{12,16}\b`)
+	namedLoose = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(token|password|passwd|secret|signature|credential|authorization)(["']?\s*[:=]\s*["']?)([^\s"'&,;}<]{12,})`)
+	})
+	bearer = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{8,})`) })
+	jwt    = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	})
+	keyID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(AKIA|ASIA|AIDA|AROA|ABIA|ACCA)[A-Z0-9]{12,16}\b`) })
 )
 
 // Redact removes what looks like a secret from s: AWS secret access keys
@@ -27,12 +34,12 @@ var (
 // masks access key ids as awsauth status does. It errs towards removing too
 // much: a hash or path that looks random enough goes too.
 func Redact(s string) string {
-	s = namedSecret.ReplaceAllString(s, "${1}${2}"+redacted)
-	s = namedLoose.ReplaceAllString(s, "${1}${2}"+redacted)
-	s = bearer.ReplaceAllString(s, "${1}${2}"+redacted)
-	s = jwt.ReplaceAllString(s, redacted)
+	s = namedSecret().ReplaceAllString(s, "${1}${2}"+redacted)
+	s = namedLoose().ReplaceAllString(s, "${1}${2}"+redacted)
+	s = bearer().ReplaceAllString(s, "${1}${2}"+redacted)
+	s = jwt().ReplaceAllString(s, redacted)
 	s = redactRuns(s)
-	s = keyID.ReplaceAllStringFunc(s, func(id string) string {
+	s = keyID().ReplaceAllStringFunc(s, func(id string) string {
 		return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:]
 	})
 	return s
