@@ -31,7 +31,7 @@ import (
 	"strings"
 )
 
-//go:generate go run ./gen -o ../../docs/troubleshooting.md
+//go:generate go run ../../cmd/gen-troubleshooting -o ../../docs/troubleshooting.md
 
 // Cause is the stable id of a cause, as --json reports it.
 type Cause string

@@ -1,4 +1,4 @@
-// Command gen writes the troubleshooting guide from the explain rules:
+// Command gen-troubleshooting writes the troubleshooting guide from the explain rules:
 //
 //	go generate ./internal/explain
 package main
@@ -20,7 +20,7 @@ func main() {
 		return
 	}
 	if err := os.WriteFile(*out, data, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
+		fmt.Fprintln(os.Stderr, "gen-troubleshooting:", err)
 		os.Exit(1)
 	}
 }
