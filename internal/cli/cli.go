@@ -13,6 +13,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/browser"
@@ -76,13 +78,34 @@ func openBrowser(url string) error {
 }
 
 // newHTTPClient bounds every stage of a request so a dead endpoint is an
-// error within seconds, never a hang.
+// error within seconds, never a hang. The transport is built on the first
+// request: most runs of credential-process and prompt make none.
 func newHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	tr.TLSHandshakeTimeout = 5 * time.Second
-	tr.ResponseHeaderTimeout = 15 * time.Second
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	return &http.Client{Transport: &lazyTransport{}, Timeout: 30 * time.Second}
+}
+
+type lazyTransport struct {
+	once sync.Once
+	rt   atomic.Pointer[http.Transport]
+}
+
+func (t *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.once.Do(func() {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = 5 * time.Second
+		tr.ResponseHeaderTimeout = 15 * time.Second
+		t.rt.Store(tr)
+	})
+	return t.rt.Load().RoundTrip(req)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport once it exists.
+func (t *lazyTransport) CloseIdleConnections() {
+	if tr := t.rt.Load(); tr != nil {
+		tr.CloseIdleConnections()
+	}
 }
 
 // globals are the flags every command has.
@@ -103,7 +126,7 @@ type app struct {
 // Main runs awsauth with args and returns the process exit code.
 func Main(ctx context.Context, args []string, deps Deps) int {
 	a := &app{deps: deps}
-	root := a.newRoot()
+	root := a.newRoot(args)
 	root.SetArgs(args)
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
@@ -115,7 +138,44 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 	return a.report(err)
 }
 
-func (a *app) newRoot() *cobra.Command {
+// subcommands are the top-level commands by name. A run whose first
+// argument names one builds only that command: shells and SDKs start
+// credential-process, prompt and exec often, and building the whole tree
+// would be most of their own work. Anything else (help, completion, a flag
+// first, a typo to suggest a name for) gets the whole tree.
+func (a *app) subcommands() map[string]func() *cobra.Command {
+	return map[string]func() *cobra.Command{
+		"status":             a.newStatusCmd,
+		"profiles":           a.newProfilesCmd,
+		"login":              a.newLoginCmd,
+		"refresh":            a.newRefreshCmd,
+		"logout":             a.newLogoutCmd,
+		"credential-process": a.newCredentialProcessCmd,
+		"export":             a.newExportCmd,
+		"exec":               a.newExecCmd,
+		"demo":               a.newDemoCmd,
+		"demo-deployment":    a.newDemoDeploymentCmd,
+		"use":                a.newUseCmd,
+		"shell-init":         a.newShellInitCmd,
+		"prompt":             a.newPromptCmd,
+		"doctor":             a.newDoctorCmd,
+		"preflight":          a.newPreflightCmd,
+		"docs":               a.newDocsCmd,
+		"explain":            a.newExplainCmd,
+		"watch":              a.newWatchCmd,
+		"console":            a.newConsoleCmd,
+		"version":            a.newVersionCmd,
+	}
+}
+
+// subcommandOrder is the order of the full tree's help.
+var subcommandOrder = []string{
+	"status", "profiles", "login", "refresh", "logout", "credential-process", "export", "exec",
+	"demo", "demo-deployment", "use", "shell-init", "prompt", "doctor", "preflight", "docs",
+	"explain", "watch", "console", "version",
+}
+
+func (a *app) newRoot(args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "awsauth",
 		Short: "Keep AWS credentials alive for long deployments",
@@ -147,29 +207,21 @@ It reads the same files and environment as the AWS CLI and SDKs
 	pf.BoolVar(&a.g.noColor, "no-color", false, "no ANSI colours (also: NO_COLOR=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 
-	root.AddCommand(
-		a.newStatusCmd(),
-		a.newProfilesCmd(),
-		a.newLoginCmd(),
-		a.newRefreshCmd(),
-		a.newLogoutCmd(),
-		a.newCredentialProcessCmd(),
-		a.newExportCmd(),
-		a.newExecCmd(),
-		a.newDemoCmd(),
-		a.newDemoDeploymentCmd(),
-		a.newUseCmd(),
-		a.newShellInitCmd(),
-		a.newPromptCmd(),
-		a.newDoctorCmd(),
-		a.newPreflightCmd(),
-		a.newDocsCmd(),
-		a.newExplainCmd(),
-		a.newWatchCmd(),
-		a.newConsoleCmd(),
-		a.newVersionCmd(),
-		newExitCodesTopic(),
-	)
+	table := a.subcommands()
+	if len(args) > 0 {
+		if build, ok := table[args[0]]; ok {
+			root.AddCommand(build())
+			// The only command is not "completion" or "help": cobra
+			// need not add its own.
+			root.CompletionOptions.DisableDefaultCmd = true
+			a.registerCompletions(root)
+			return root
+		}
+	}
+	for _, name := range subcommandOrder {
+		root.AddCommand(table[name]())
+	}
+	root.AddCommand(newExitCodesTopic())
 	a.registerCompletions(root)
 	return root
 }

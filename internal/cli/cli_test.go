@@ -185,3 +185,40 @@ func TestGlobalFlagsWiring(t *testing.T) {
 		}
 	}
 }
+
+// TestOneCommandTreeMatchesTheWholeTree: a run that names its command first
+// builds only that command; what it shows and accepts must not differ from
+// the whole tree's.
+func TestOneCommandTreeMatchesTheWholeTree(t *testing.T) {
+	a := &app{}
+	table := a.subcommands()
+	if len(table) != len(subcommandOrder) {
+		t.Fatalf("subcommands has %d entries, subcommandOrder %d", len(table), len(subcommandOrder))
+	}
+	for _, name := range subcommandOrder {
+		if _, ok := table[name]; !ok {
+			t.Fatalf("subcommandOrder names %q, which subcommands lacks", name)
+		}
+		if got := table[name]().Name(); got != name {
+			t.Errorf("subcommands[%q] builds %q", name, got)
+		}
+	}
+	env := home(t, "[profile dev]\nregion = eu-west-1\n", "")
+	for _, name := range subcommandOrder {
+		alone := runCLI(t, env, false, name, "--help")
+		// A global flag first makes Main build the whole tree.
+		whole := runCLI(t, env, false, "--no-color", name, "--help")
+		if alone.code != 0 || whole.code != 0 {
+			t.Fatalf("%s --help: exit %d alone, %d in the whole tree: %s%s", name, alone.code, whole.code, alone.errOut, whole.errOut)
+		}
+		if alone.out != whole.out {
+			t.Errorf("%s --help differs when built alone:\n%s\n--- whole tree:\n%s", name, alone.out, whole.out)
+		}
+	}
+	// A bad flag is the same usage error either way.
+	alone := runCLI(t, env, false, "prompt", "--no-such-flag")
+	whole := runCLI(t, env, false, "--no-color", "prompt", "--no-such-flag")
+	if alone.code != 2 || whole.code != 2 || alone.errOut != whole.errOut {
+		t.Errorf("bad flag: alone %d %q, whole %d %q", alone.code, alone.errOut, whole.code, whole.errOut)
+	}
+}

@@ -32,7 +32,8 @@ as --help, so the two never disagree: man pages (section 1) or Markdown.`,
 				dir, render, ext = mdDir, markdownPage, ".md"
 			}
 			n := 0
-			for _, c := range documented(cmd.Root()) {
+			// The whole tree, however this run was started.
+			for _, c := range documented(a.newRoot(nil)) {
 				sep := "-"
 				if ext == ".md" {
 					sep = "_"

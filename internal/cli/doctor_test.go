@@ -23,7 +23,7 @@ func runChecksCLI(t *testing.T, env map[string]string, args ...string) run {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	a := &app{deps: Deps{IO: ios, Env: sysenv.FromMap(env), Now: time.Now, HTTPClient: &http.Client{Timeout: 5 * time.Second}}}
-	root := a.newRoot()
+	root := a.newRoot(nil)
 	if !hasSubcommand(root, "doctor") {
 		root.AddCommand(a.newDoctorCmd())
 	}

@@ -24,7 +24,7 @@ func runExplain(t *testing.T, env map[string]string, stdin string, tty bool, arg
 	}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	a := &app{deps: Deps{IO: ios, Env: sysenv.FromMap(env), Now: func() time.Time { return now }, HTTPClient: &http.Client{Timeout: time.Second}}}
-	root := a.newRoot()
+	root := a.newRoot(nil)
 	if c, _, err := root.Find([]string{"explain"}); err != nil || c == root {
 		root.AddCommand(a.newExplainCmd())
 	}
