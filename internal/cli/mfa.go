@@ -12,7 +12,7 @@ import (
 	"github.com/awsauth/awsauth/internal/credsource"
 )
 
-var mfaCodePattern = regexp.MustCompile(`^[0-9]{6}$`)
+var mfaCodePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{6}$`) })
 
 // ttyMu keeps two prompts (say, two profiles renewing at once) from
 // interleaving on the terminal.
@@ -37,7 +37,7 @@ func askMFA(r *bufio.Reader, w interface{ Write([]byte) (int, error) }, serial s
 		fmt.Fprintf(w, "awsauth: MFA code for %s: ", serial)
 		line, err := r.ReadString('\n')
 		code := strings.TrimSpace(line)
-		if mfaCodePattern.MatchString(code) {
+		if mfaCodePattern().MatchString(code) {
 			return code, nil
 		}
 		if err != nil {

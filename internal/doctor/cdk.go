@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -33,7 +34,7 @@ const (
 
 // contextAccountRE finds the account of a lookup key such as
 // "availability-zones:account=123456789012:region=eu-west-1".
-var contextAccountRE = regexp.MustCompile(`(?:^|:)account=([0-9]{12})(?::|$)`)
+var contextAccountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|:)account=([0-9]{12})(?::|$)`) })
 
 // CDKContext: cdk.context.json holds no lookups of another account.
 var CDKContext = Check{
@@ -59,7 +60,7 @@ var CDKContext = Check{
 		var others []string
 		accounts := map[string]bool{}
 		for k := range lookups {
-			m := contextAccountRE.FindStringSubmatch(k)
+			m := contextAccountRE().FindStringSubmatch(k)
 			if m != nil && m[1] != account {
 				others = append(others, k)
 				accounts[m[1]] = true

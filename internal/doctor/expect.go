@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/joho/godotenv"
 
@@ -21,8 +22,8 @@ var (
 )
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	regionRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) })
 )
 
 // BadExpectationError is an expected account or region that cannot be one.
@@ -83,10 +84,10 @@ func ResolveExpect(flags Expect, env sysenv.Env, dir string) (Expect, error) {
 			}
 		}
 	}
-	if x.Account != "" && !accountRE.MatchString(x.Account) {
+	if x.Account != "" && !accountRE().MatchString(x.Account) {
 		return x, &BadExpectationError{What: "account", Value: x.Account, From: x.AccountFrom}
 	}
-	if x.Region != "" && !regionRE.MatchString(x.Region) {
+	if x.Region != "" && !regionRE().MatchString(x.Region) {
 		return x, &BadExpectationError{What: "region", Value: x.Region, From: x.RegionFrom}
 	}
 	return x, nil

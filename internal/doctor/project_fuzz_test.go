@@ -57,7 +57,7 @@ func FuzzProjectFiles(f *testing.F) {
 				t.Fatalf(".env error quotes %q from the file: %v", leak, err)
 			}
 		default:
-			if x.Account != "" && !accountRE.MatchString(x.Account) || x.Region != "" && !regionRE.MatchString(x.Region) {
+			if x.Account != "" && !accountRE().MatchString(x.Account) || x.Region != "" && !regionRE().MatchString(x.Region) {
 				t.Fatalf("ResolveExpect accepted %+v", x)
 			}
 		}
@@ -108,7 +108,7 @@ func checkResetFix(t *testing.T, fix string) {
 		if len(words) < 4 || !slices.Equal(words[:3], []string{"cdk", "context", "--reset"}) {
 			t.Fatalf("fix %q splits into %q", fix, words)
 		}
-		if !contextAccountRE.MatchString(words[3]) {
+		if !contextAccountRE().MatchString(words[3]) {
 			t.Fatalf("fix %q resets %q, which names no account", fix, words[3])
 		}
 		words = words[4:]

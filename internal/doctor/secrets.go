@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
 )
@@ -25,10 +26,12 @@ const (
 )
 
 var (
-	accessKeyRE = regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z0-9]{16})\b`)
+	accessKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b((?:AKIA|ASIA)[A-Z0-9]{16})\b`) })
 	// secretRE is 40 characters of base64 standing alone, as AWS secret
 	// access keys are.
-	secretRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
+	secretRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
+	})
 )
 
 // looksLikeSecret rules out the 40-character strings that are not keys:
@@ -76,7 +79,7 @@ func scanKeys(data []byte) []keyHit {
 	}
 	var hits []keyHit
 	for i, l := range lines {
-		for _, m := range accessKeyRE.FindAllStringSubmatch(l, -1) {
+		for _, m := range accessKeyRE().FindAllStringSubmatch(l, -1) {
 			if exampleKey(m[1]) {
 				continue
 			}
@@ -90,7 +93,7 @@ func scanKeys(data []byte) []keyHit {
 
 func secretNear(lines []string, i int) bool {
 	for j := max(0, i-secretNearby); j <= min(len(lines)-1, i+secretNearby); j++ {
-		for _, m := range secretRE.FindAllStringSubmatch(lines[j], -1) {
+		for _, m := range secretRE().FindAllStringSubmatch(lines[j], -1) {
 			if looksLikeSecret(m[1]) {
 				return true
 			}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -91,7 +92,7 @@ func endMarker(session string) string {
 	return "# END awsauth managed profiles: sso-session " + session
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // Name renders the profile name of a for the template.
 func Name(tmpl *template.Template, a Assignment, session string) (string, error) {
@@ -100,7 +101,7 @@ func Name(tmpl *template.Template, a Assignment, session string) (string, error)
 	if err := tmpl.Execute(&b, data); err != nil {
 		return "", err
 	}
-	n := strings.ToLower(strings.Trim(unsafeName.ReplaceAllString(strings.TrimSpace(b.String()), "-"), "-"))
+	n := strings.ToLower(strings.Trim(unsafeName().ReplaceAllString(strings.TrimSpace(b.String()), "-"), "-"))
 	if n == "" {
 		return "", fmt.Errorf("the name template gives an empty name for account %s role %s", a.AccountID, a.RoleName)
 	}
@@ -185,11 +186,11 @@ func split(data []byte, session string) (before, block, after []byte, err error)
 	return data[:i], data[i:j], data[j:], nil
 }
 
-var sectionRE = regexp.MustCompile(`(?m)^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]`)
+var sectionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]`) })
 
 func sectionNames(data []byte) map[string]bool {
 	m := map[string]bool{}
-	for _, s := range sectionRE.FindAllSubmatch(data, -1) {
+	for _, s := range sectionRE().FindAllSubmatch(data, -1) {
 		m[string(s[1])] = true
 	}
 	return m
