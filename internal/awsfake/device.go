@@ -1,7 +1,7 @@
 package awsfake
 
 import (
-	"html/template"
+	"text/template"
 	"net/http"
 	"sync"
 	"time"
@@ -9,18 +9,20 @@ import (
 
 // devicePageTemplate is the verification page a person opens from the
 // verificationUri: it shows the code and lets them allow or deny it, like
-// the Identity Center page does after sign-in.
+// the Identity Center page does after sign-in. Every value goes through the
+// html escaper (text/template's, which does all a page this plain needs:
+// html/template would cost every awsauth run its package set-up).
 var devicePageTemplate = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("device").Parse(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>awsauth fake AWS: authorize request</title></head>
 <body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">
 <h1>Authorize request</h1>
-{{if .Message}}<p><strong>{{.Message}}</strong></p>{{end}}
+{{if .Message}}<p><strong>{{.Message | html}}</strong></p>{{end}}
 {{if .Form}}
-<p>Signed in as {{.User}}. Allow this device to access your AWS accounts?</p>
-<form method="post" action="{{.Action}}">
-<label>Code <input name="user_code" value="{{.UserCode}}" autocomplete="off"></label>
+<p>Signed in as {{.User | html}}. Allow this device to access your AWS accounts?</p>
+<form method="post" action="{{.Action | html}}">
+<label>Code <input name="user_code" value="{{.UserCode | html}}" autocomplete="off"></label>
 <p>
 <button type="submit" name="decision" value="approve">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
