@@ -1,9 +1,9 @@
 package awsfake
 
 import (
-	"text/template"
 	"net/http"
 	"sync"
+	"text/template"
 	"time"
 )
 
