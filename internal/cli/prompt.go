@@ -3,17 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/linefmt"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
-// promptData is what a prompt template can show. Everything comes from the
+// promptData is what a prompt format can show. Everything comes from the
 // config files and the SSO cache: no network, no credentials.
 type promptData struct {
 	Profile   string
@@ -22,6 +21,13 @@ type promptData struct {
 	Kind      string
 	Remaining string // SSO token time left ("42m"), "expired", or ""
 	InExec    bool   // inside awsauth exec
+}
+
+// promptFields are the fields a --format may name, in promptData's order.
+var promptFields = []string{"Profile", "Account", "Region", "Kind", "Remaining", "InExec"}
+
+func (d promptData) fields() map[string]any {
+	return map[string]any{"Profile": d.Profile, "Account": d.Account, "Region": d.Region, "Kind": d.Kind, "Remaining": d.Remaining, "InExec": d.InExec}
 }
 
 const defaultPromptFormat = `{{.Profile}}{{if .Account}} {{.Account}}{{end}}{{if .Region}} {{.Region}}{{end}}{{if .Remaining}} {{.Remaining}}{{end}}`
@@ -36,14 +42,15 @@ cache only: no network, no credentials, a few milliseconds. Inside
 "awsauth exec" it shows the exec's profile. Prints nothing when no profile is
 selected and [default] is not defined.
 
---format is a Go template over .Profile .Account .Region .Kind .Remaining
-.InExec.`,
+--format takes Go template syntax: {{.Field}} and
+{{if .Field}}...{{else}}...{{end}} over .Profile .Account .Region .Kind
+.Remaining .InExec; {{- and -}} trim the spaces next to them.`,
 		Example: `  PS1='$(awsauth prompt) \$ '
   awsauth prompt --format '{{.Profile}}@{{.Region}}'
   awsauth prompt --format '{{if .InExec}}[exec] {{end}}{{.Profile}} {{.Remaining}}'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tmpl, err := template.New("prompt").Parse(format)
+			tmpl, err := linefmt.Parse(format, promptFields)
 			if err != nil {
 				return &usageError{fmt.Errorf("--format: %w", err)}
 			}
@@ -51,15 +58,11 @@ selected and [default] is not defined.
 			if !ok {
 				return nil
 			}
-			var b strings.Builder
-			if err := tmpl.Execute(&b, d); err != nil {
-				return &usageError{fmt.Errorf("--format: %w", err)}
-			}
-			fmt.Fprintln(a.deps.IO.Out, b.String())
+			fmt.Fprintln(a.deps.IO.Out, tmpl.Execute(d.fields()))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", defaultPromptFormat, "Go template for the line")
+	cmd.Flags().StringVar(&format, "format", defaultPromptFormat, "the line, in Go template syntax (see above)")
 	return cmd
 }
 

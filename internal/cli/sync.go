@@ -32,7 +32,8 @@ the block are never changed; a name already defined outside it is skipped.
 Running it again with the same assignments changes nothing. The previous file
 is kept as config.awsauth.bak.
 
---name-template is a Go template over .AccountName .AccountID .RoleName
+--name-template takes Go template syntax, {{.Field}} and
+{{if .Field}}...{{else}}...{{end}}, over .AccountName .AccountID .RoleName
 .Session; names are lower-cased and reduced to letters, digits, . _ -.`,
 		Example: `  awsauth profiles sync --sso-session corp --dry-run
   awsauth profiles sync --sso-session corp --name-template '{{.AccountName}}-{{.RoleName}}' --region eu-west-1`,
@@ -100,7 +101,7 @@ is kept as config.awsauth.bak.
 		},
 	}
 	cmd.Flags().StringVar(&session, "sso-session", "", "the [sso-session] to list (default: the profile's)")
-	cmd.Flags().StringVar(&nameTemplate, "name-template", profilesync.DefaultTemplate, "how to name each profile (Go template)")
+	cmd.Flags().StringVar(&nameTemplate, "name-template", profilesync.DefaultTemplate, "how to name each profile (Go template syntax, see above)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show the change on stdout, write nothing")
 	return cmd
 }

@@ -12,10 +12,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/template"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+
+	"github.com/awsauth/awsauth/internal/linefmt"
 )
 
 // Assignment is one role in one account the person may use.
@@ -71,7 +72,7 @@ const DefaultTemplate = "{{.AccountName}}-{{.RoleName}}"
 // Options shape the block.
 type Options struct {
 	Session  string
-	Template string // Go template over .AccountName .AccountID .RoleName .Session
+	Template string // Go template syntax (linefmt) over .AccountName .AccountID .RoleName .Session
 	Region   string // region = in each profile; "" for none
 }
 
@@ -94,14 +95,13 @@ func endMarker(session string) string {
 
 var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
+// nameFields are what a name template may use.
+var nameFields = []string{"AccountName", "AccountID", "RoleName", "Session"}
+
 // Name renders the profile name of a for the template.
-func Name(tmpl *template.Template, a Assignment, session string) (string, error) {
-	var b strings.Builder
-	data := struct{ AccountName, AccountID, RoleName, Session string }{a.AccountName, a.AccountID, a.RoleName, session}
-	if err := tmpl.Execute(&b, data); err != nil {
-		return "", err
-	}
-	n := strings.ToLower(strings.Trim(unsafeName().ReplaceAllString(strings.TrimSpace(b.String()), "-"), "-"))
+func Name(tmpl *linefmt.Format, a Assignment, session string) (string, error) {
+	out := tmpl.Execute(map[string]any{"AccountName": a.AccountName, "AccountID": a.AccountID, "RoleName": a.RoleName, "Session": session})
+	n := strings.ToLower(strings.Trim(unsafeName().ReplaceAllString(strings.TrimSpace(out), "-"), "-"))
 	if n == "" {
 		return "", fmt.Errorf("the name template gives an empty name for account %s role %s", a.AccountID, a.RoleName)
 	}
@@ -113,7 +113,7 @@ func Plan(current []byte, as []Assignment, o Options) (*Result, error) {
 	if o.Template == "" {
 		o.Template = DefaultTemplate
 	}
-	tmpl, err := template.New("name").Option("missingkey=error").Parse(o.Template)
+	tmpl, err := linefmt.Parse(o.Template, nameFields)
 	if err != nil {
 		return nil, fmt.Errorf("--name-template: %w", err)
 	}
