@@ -1,38 +1,44 @@
 package awsfake
 
 import (
+	"html"
+	"io"
 	"net/http"
-	"sync"
-	"text/template"
+	"strings"
 	"time"
 )
 
-// devicePageTemplate is the verification page a person opens from the
+// render writes the verification page a person opens from the
 // verificationUri: it shows the code and lets them allow or deny it, like
-// the Identity Center page does after sign-in. Every value goes through the
-// html escaper (text/template's, which does all a page this plain needs:
-// html/template would cost every awsauth run its package set-up).
-var devicePageTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("device").Parse(`<!doctype html>
+// the Identity Center page does after sign-in. Every value is HTML-escaped.
+// (Built by hand rather than with html/template or text/template: a
+// template package in awsauth's binary makes every run of it start slower.)
+func (d devicePageData) render(w io.Writer) {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>awsauth fake AWS: authorize request</title></head>
 <body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">
 <h1>Authorize request</h1>
-{{if .Message}}<p><strong>{{.Message | html}}</strong></p>{{end}}
-{{if .Form}}
-<p>Signed in as {{.User | html}}. Allow this device to access your AWS accounts?</p>
-<form method="post" action="{{.Action | html}}">
-<label>Code <input name="user_code" value="{{.UserCode | html}}" autocomplete="off"></label>
+`)
+	if d.Message != "" {
+		b.WriteString("<p><strong>" + e(d.Message) + "</strong></p>\n")
+	}
+	if d.Form {
+		b.WriteString(`<p>Signed in as ` + e(d.User) + `. Allow this device to access your AWS accounts?</p>
+<form method="post" action="` + e(d.Action) + `">
+<label>Code <input name="user_code" value="` + e(d.UserCode) + `" autocomplete="off"></label>
 <p>
 <button type="submit" name="decision" value="approve">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </p>
 </form>
-{{end}}
-</body>
-</html>
-`))
-})
+`)
+	}
+	b.WriteString("</body>\n</html>\n")
+	_, _ = io.WriteString(w, b.String())
+}
 
 type devicePageData struct {
 	Form     bool
@@ -78,7 +84,7 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = devicePageTemplate().Execute(w, data)
+	data.render(w)
 }
 
 // SSOToken is what a successful device login leaves in the AWS CLI v2
