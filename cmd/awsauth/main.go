@@ -11,7 +11,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := context.Background(), func() {}
+	if cli.Interruptible(os.Args[1:]) {
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+	}
 	code := cli.Main(ctx, os.Args[1:], cli.SystemDeps(iostreams.System()))
 	stop()
 	os.Exit(code)

@@ -123,9 +123,27 @@ type app struct {
 	g    globals
 }
 
+// quickCommands finish in milliseconds and wait on nothing a person would
+// interrupt: they keep the default Ctrl-C (the process ends at once)
+// and skip installing a handler, a measurable part of their start-up.
+var quickCommands = map[string]bool{"credential-process": true, "prompt": true, "version": true, "shell-init": true}
+
+// Interruptible reports whether a run with args should turn Ctrl-C into a
+// cancelled context (so that login, exec, watch and the network calls of
+// the others stop cleanly with exit code 130) rather than end at once.
+func Interruptible(args []string) bool {
+	return len(args) == 0 || !quickCommands[args[0]]
+}
+
 // Main runs awsauth with args and returns the process exit code.
 func Main(ctx context.Context, args []string, deps Deps) int {
 	a := &app{deps: deps}
+	if handled, err := a.warmCredentialProcess(args); handled {
+		if err != nil {
+			return a.report(err)
+		}
+		return 0
+	}
 	root := a.newRoot(args)
 	root.SetArgs(args)
 	root.SetIn(deps.IO.In)

@@ -36,6 +36,33 @@ func toProcessOutput(c aws.Credentials) processOutput {
 	return out
 }
 
+// warmCredentialProcess answers the call SDKs make over and over,
+// "credential-process [--profile P]" with fresh credentials in the file
+// cache, before any command tree is built: that is most of what such a call
+// would otherwise spend. It prints exactly what the command prints. Any
+// other arguments, or a cache miss, return handled == false and take the
+// usual way.
+func (a *app) warmCredentialProcess(args []string) (handled bool, err error) {
+	if len(args) == 0 || args[0] != "credential-process" {
+		return false, nil
+	}
+	switch rest := args[1:]; {
+	case len(rest) == 0:
+	case len(rest) == 2 && rest[0] == "--profile" && rest[1] != "" && rest[1][0] != '-':
+		a.g.profile = rest[1]
+	case len(rest) == 1 && strings.HasPrefix(rest[0], "--profile=") && len(rest[0]) > len("--profile="):
+		a.g.profile = strings.TrimPrefix(rest[0], "--profile=")
+	default:
+		return false, nil
+	}
+	creds, ok := a.cache().Lookup(credsource.CacheKey(a.request()))
+	if !ok {
+		a.g.profile = ""
+		return false, nil
+	}
+	return true, writeJSONCompact(a.deps.IO.Out, toProcessOutput(creds))
+}
+
 func (a *app) newCredentialProcessCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "credential-process",
