@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/joho/godotenv"
+	"github.com/hashicorp/go-envparse"
 
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
@@ -63,7 +63,7 @@ func ResolveExpect(flags Expect, env sysenv.Env, dir string) (Expect, error) {
 	}
 	if (x.Account == "" || x.Region == "") && dir != "" {
 		path := filepath.Join(dir, ".env")
-		vars, err := godotenv.Read(path)
+		vars, err := readDotenv(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -71,9 +71,9 @@ func ResolveExpect(flags Expect, env sysenv.Env, dir string) (Expect, error) {
 			if errors.As(err, &pe) {
 				return x, fmt.Errorf("read %s: %w", path, err)
 			}
-			// godotenv's parse errors quote the rest of the file, and a
-			// .env usually holds secrets: say only where the problem is.
-			return x, fmt.Errorf("read %s: not a .env file awsauth can parse (a quote left open, or a name with a character other than letters, digits, _ and .)", path)
+			// A .env usually holds secrets: say where the problem is, and
+			// never what the file says there.
+			return x, fmt.Errorf("read %s: not a .env file awsauth can parse%s (a quote left open, a line without =, or a name with a character other than letters, digits, _ and .)", path, dotenvLine(err))
 		default:
 			dotenv := sysenv.FromMap(vars)
 			if x.Account == "" {
@@ -104,4 +104,24 @@ func firstSet(env sysenv.Env, keys []string, suffix string) (string, string) {
 func fileExists(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// readDotenv reads a .env file: KEY=value lines, comments, an "export "
+// prefix, single and double quotes.
+func readDotenv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return envparse.Parse(f)
+}
+
+// dotenvLine is " (line N)" for a parse error that knows its line.
+func dotenvLine(err error) string {
+	var pe *envparse.ParseError
+	if errors.As(err, &pe) && pe.Line > 0 {
+		return fmt.Sprintf(" (line %d)", pe.Line)
+	}
+	return ""
 }
