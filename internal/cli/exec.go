@@ -101,9 +101,16 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %s\n", w)
 	}
 	deps := a.credDeps()
-	provider, err := credsource.New(trace, deps)
+	upstream, err := credsource.New(trace, deps)
 	if err != nil {
 		return err
+	}
+	// The first credentials come from the cache credential-process keeps
+	// when it holds fresh ones (no upstream call before the command
+	// starts); every renewal goes upstream and is saved there.
+	provider := &credsource.CacheFirst{
+		Cache: a.cache(), Key: credsource.CacheKey(a.request()), Next: upstream,
+		OnSaveError: func(err error) { a.debugf("exec: credential cache not written: %v", err) },
 	}
 	k := keeper.New(keeper.Options{
 		Provider:      provider,

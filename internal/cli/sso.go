@@ -277,9 +277,11 @@ func (a *app) newLogoutCmd() *cobra.Command {
 		Use:   "logout",
 		Short: "End the IAM Identity Center session and remove its cached token",
 		Long: `End the IAM Identity Center session: tell the portal to revoke the token, then
-remove this session's token from ~/.aws/sso/cache. Other sessions' tokens and
-every other file stay. Role credentials already handed out keep working until
-they expire (AWS cannot recall them).`,
+remove this session's token from ~/.aws/sso/cache, and the role credentials
+awsauth keeps in its own cache (~/.cache/awsauth, used by credential-process
+and exec), as "aws sso logout" removes the AWS CLI's. Other sessions' tokens
+stay. Role credentials already handed to a running program keep working
+until they expire (AWS cannot recall them).`,
 		Example: `  awsauth logout --profile dev
   awsauth logout --sso-session corp`,
 		Args: noArgs,
@@ -309,6 +311,14 @@ they expire (AWS cannot recall them).`,
 			}
 			if err := store.DeleteToken(t.session.CacheKey()); err != nil {
 				return fmt.Errorf("remove %s: %w", store.TokenPath(t.session.CacheKey()), err)
+			}
+			// The cache does not record where an entry came from: all of it
+			// goes, and the next call fetches anew from whatever source.
+			cache := a.cache()
+			if n, err := cache.ClearAll(); err != nil {
+				fmt.Fprintf(a.deps.IO.ErrOut, "warning: cached role credentials in %s not all removed: %v\n", cache.Dir, err)
+			} else if n > 0 {
+				a.debugf("logout: removed %d cached credentials from %s", n, cache.Dir)
 			}
 			if errors.Is(rerr, ssotoken.ErrNotFound) {
 				fmt.Fprintf(a.deps.IO.ErrOut, "not logged in to %s: nothing to do\n", t.session)

@@ -124,18 +124,42 @@ func (c *Cache) Get(ctx context.Context, fp string, fetch func(context.Context) 
 	if err != nil {
 		return aws.Credentials{}, false, err
 	}
-	if !creds.CanExpire {
-		return creds, false, nil
+	return creds, false, c.Put(fp, creds, obtained)
+}
+
+// Put saves creds, obtained at the given time, as the entry for fp,
+// replacing it atomically. Credentials that never expire are not saved.
+func (c *Cache) Put(fp string, creds aws.Credentials, obtained time.Time) error {
+	if !creds.CanExpire || !creds.HasKeys() {
+		return nil
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return fmt.Errorf("create cache directory: %w", err)
 	}
 	data, err := json.Marshal(entry{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
 		Expiration: creds.Expires.UTC(), AccountID: creds.AccountID, Obtained: obtained.UTC()})
 	if err != nil {
-		return aws.Credentials{}, false, err
+		return err
 	}
-	if err := atomicfile.Write(c.path(fp), data); err != nil {
-		return creds, false, err
+	return atomicfile.Write(c.path(fp), data)
+}
+
+// ClearAll removes every cached entry (not the lock files, which hold
+// nothing) and returns how many it removed. A missing directory is an empty
+// cache.
+func (c *Cache) ClearAll() (int, error) {
+	paths, err := filepath.Glob(filepath.Join(c.Dir, "creds-*.json"))
+	if err != nil {
+		return 0, err
 	}
-	return creds, false, nil
+	n := 0
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Clear removes the entry for fp.
