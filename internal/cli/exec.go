@@ -129,11 +129,24 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		return err
 	}
 
-	tmp, err := os.MkdirTemp("", "awsauth-exec-")
-	if err != nil {
-		return err
+	// A directory for copies of the shared files, made only if one is
+	// needed (to hide [default] keys from the child).
+	var tmp string
+	defer func() {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}()
+	tempDir := func() (string, error) {
+		if tmp == "" {
+			d, err := os.MkdirTemp("", "awsauth-exec-")
+			if err != nil {
+				return "", err
+			}
+			tmp = d
+		}
+		return tmp, nil
 	}
-	defer os.RemoveAll(tmp)
 
 	var childEnv []string
 	if o.noServer {
@@ -150,7 +163,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		defer srv.Close()
 		plan, err := execenv.Build(execenv.Inputs{
 			Base: a.environ(), Endpoint: srv.URL(), Token: srv.Token(),
-			Region: trace.Region, Profile: trace.Profile, Files: trace.Files, TempDir: tmp,
+			Region: trace.Region, Profile: trace.Profile, Files: trace.Files, TempDir: tempDir,
 		})
 		if err != nil {
 			return err

@@ -140,6 +140,9 @@ func Start(ctx context.Context, src Source, opts Options) (*Server, error) {
 		return nil, errors.New("credserver: nil source")
 	}
 	var lc net.ListenConfig
+	// Plain TCP: Multipath TCP, which Go may use for listeners by default,
+	// is no use on loopback and makes the socket slower to set up.
+	lc.SetMultipathTCP(false)
 	// "tcp4" and a literal address: no name resolution, no dual-stack
 	// wildcard, nothing that could end up listening beyond this host.
 	ln, err := lc.Listen(ctx, "tcp4", "127.0.0.1:0")

@@ -40,9 +40,11 @@ type Inputs struct {
 	Region          string
 	Profile         string
 	Files           awsconfig.Files
-	// TempDir holds sanitised copies of the shared files when needed; the
-	// caller removes it.
-	TempDir string
+	// TempDir returns a directory for sanitised copies of the shared files.
+	// It is called only when a copy is needed (most runs need none, and
+	// creating a directory costs a start-up measurable time); the caller
+	// removes what it created.
+	TempDir func() (string, error)
 }
 
 // Plan is the child's environment, with notes on what was changed and why.
@@ -101,10 +103,14 @@ func Build(in Inputs) (*Plan, error) {
 		if len(removed) == 0 {
 			continue
 		}
-		if in.TempDir == "" {
+		if in.TempDir == nil {
 			return nil, errors.New("execenv: a temporary directory is needed to shadow [default]")
 		}
-		out := filepath.Join(in.TempDir, filepath.Base(f.path))
+		dir, err := in.TempDir()
+		if err != nil {
+			return nil, fmt.Errorf("create a directory for a copy of %s: %w", f.path, err)
+		}
+		out := filepath.Join(dir, filepath.Base(f.path))
 		if err := os.WriteFile(out, clean, 0o600); err != nil {
 			return nil, err
 		}

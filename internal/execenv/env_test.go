@@ -30,7 +30,7 @@ func TestBuild(t *testing.T) {
 		"AWS_PROFILE=prod", "AWS_DEFAULT_PROFILE=prod", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/x",
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=/f", "AWS_ROLE_ARN=arn", "AWS_WEB_IDENTITY_TOKEN_FILE=/w", "AWS_SECRET_KEY=s2",
 		"AWS_ENDPOINT_URL=http://keep", "CDK_DEFAULT_ACCOUNT=1"}
-	p, err := Build(Inputs{Base: base, Endpoint: "http://127.0.0.1:1/credentials", Token: "tok", Region: "eu-west-1", Profile: "prod", Files: files, TempDir: dir})
+	p, err := Build(Inputs{Base: base, Endpoint: "http://127.0.0.1:1/credentials", Token: "tok", Region: "eu-west-1", Profile: "prod", Files: files, TempDir: fixedDir(dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestBuildShadowsDefaultProfile(t *testing.T) {
 	os.WriteFile(files.Config, []byte("[default]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 1\ns3 =\n  max_concurrent_requests = 20\n\n[profile other]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n"), 0o600)
 	os.WriteFile(files.Credentials, []byte("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = secret\n[keep]\naws_access_key_id = A\naws_secret_access_key = B\n"), 0o600)
 	tmp := t.TempDir()
-	p, err := Build(Inputs{Base: []string{"HOME=/h"}, Endpoint: "e", Token: "t", Files: files, TempDir: tmp})
+	p, err := Build(Inputs{Base: []string{"HOME=/h"}, Endpoint: "e", Token: "t", Files: files, TempDir: fixedDir(tmp)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestBuildShadowsDefaultProfile(t *testing.T) {
 	// Without credentials in [default], the child reads the user's own files.
 	os.WriteFile(files.Config, []byte("[default]\nregion = us-east-1\n"), 0o600)
 	os.Remove(files.Credentials)
-	p, _ = Build(Inputs{Base: []string{"HOME=/h"}, Endpoint: "e", Token: "t", Files: files, TempDir: tmp})
+	p, _ = Build(Inputs{Base: []string{"HOME=/h"}, Endpoint: "e", Token: "t", Files: files, TempDir: fixedDir(tmp)})
 	if _, ok := envMap(p.Env)["AWS_CONFIG_FILE"]; ok {
 		t.Errorf("config redirected although [default] has no credentials")
 	}
@@ -132,4 +132,8 @@ func TestRunRelaysSignals(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("child did not end after TERM")
 	}
+}
+
+func fixedDir(dir string) func() (string, error) {
+	return func() (string, error) { return dir, nil }
 }
