@@ -4,7 +4,10 @@
 #   - endpoint latency (p50, p99) and requests/s from 1 and 4 keep-alive clients;
 #   - credential-process (warm cache) whole-process time vs a hello-world Go
 #     binary (the floor) and vs `aws configure export-credentials` (CLI v2);
-#   - exec -- true overhead vs the floor;
+#   - exec -- true, whole and less what `true` alone takes, vs the floor;
+#   - next to both, bench/sdkfloor: the least a program that links the Go
+#     SDK's config, sts, sso and ssooidc can do (print a file; run `true`);
+#   - the same two awsauth commands built with plain `go build` (cgo, libc);
 #   - resident memory of exec while a Go SDK client polls it for 30 s.
 #
 #   bash bench/exec.sh [RUNS]      (default 21 runs for whole-process timings)
@@ -13,7 +16,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 runs=${1:-21}
 bench_init
-bench_build ./cmd/awsauth ./bench/hello ./bench/endpoint-load ./tests/clients/goclient
+bench_build ./cmd/awsauth ./bench/hello ./bench/endpoint-load ./bench/sdkfloor ./bench/proctime ./tests/clients/goclient
+bench_build_default ./cmd/awsauth awsauth-cgo
 start_awsfake
 write_sso_profile
 cat >>"$work/home/.aws/config" <<'INI'
@@ -33,18 +37,27 @@ echo "== endpoint (awsauth exec serving, bench/endpoint-load as the child)"
 "${run_env[@]}" "$work/awsauth" exec -q --profile dev -- "$work/endpoint-load" -clients 4 -requests 20000
 
 echo
-echo "== whole-process medians of $runs runs (ms)"
-floor=$(median_ms "$work/hello")
-"${run_env[@]}" "$work/awsauth" credential-process --profile dev >/dev/null
-cp=$(median_ms "$work/awsauth" credential-process --profile dev)
-ex=$(median_ms "$work/awsauth" exec -q --profile dev -- true)
-printf '%-52s %8s %8s\n' "command" "ms" "x floor"
-printf '%-52s %8s %8s\n' "hello-world Go binary (floor)" "$floor" "1.00"
-printf '%-52s %8s %8s\n' "awsauth credential-process (warm)" "$cp" "$(awk -v a="$cp" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
-printf '%-52s %8s %8s\n' "awsauth exec -- true" "$ex" "$(awk -v a="$ex" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
+echo "== whole-process times, $runs runs of each, interleaved (bench/proctime);"
+echo "   ratio = median / hello's median; round-ratio = median of per-round ratios"
+"$work/awsauth" credential-process --profile dev >"$work/cached.json"
+true_path=$(command -v true)
+"$work/proctime" -n "$runs" -- "$work/hello" \
+  ::: "$work/sdkfloor" print "$work/cached.json" \
+  ::: "$work/awsauth" credential-process --profile dev \
+  ::: "$work/awsauth-cgo" credential-process --profile dev \
+  ::: "$true_path" \
+  ::: "$work/sdkfloor" spawn "$true_path" \
+  ::: "$work/awsauth" exec -q --profile dev -- "$true_path" \
+  ::: "$work/awsauth-cgo" exec -q --profile dev -- "$true_path" | tee "$work/times"
+med() { sed -n "$1p" "$work/times" | sed -E 's/^median=([0-9.]+)ms.*/\1/'; }
+floor=$(med 1) tr=$(med 5) ex=$(med 7) excgo=$(med 8) fl=$(med 6)
+echo
+awk -v ex="$ex" -v excgo="$excgo" -v tr="$tr" -v fl="$fl" -v f="$floor" 'BEGIN{
+  printf "exec -- true less true alone:  %.2f ms = %.2fx floor (go build defaults: %.2fx)\n", ex-tr, (ex-tr)/f, (excgo-tr)/f
+  printf "sdkfloor spawn true less true: %.2f ms = %.2fx floor\n", fl-tr, (fl-tr)/f }'
 if /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2'; then
   v2=$(median_ms /usr/bin/aws configure export-credentials --profile cached)
-  printf '%-52s %8s %8s\n' "aws configure export-credentials (CLI v2, warm awsauth)" "$v2" "$(awk -v a="$v2" -v f="$floor" 'BEGIN{printf "%.2f", a/f}')"
+  echo "aws configure export-credentials (CLI v2, through a warm awsauth credential-process profile): $v2 ms"
 fi
 
 echo

@@ -3,7 +3,12 @@
 #
 #   bench_init            a work directory, removed (with every server
 #                         started here) when the script exits
-#   bench_build PKG...    go build each package into $work
+#   bench_build PKG...    go build each package into $work, the way the
+#                         README installs awsauth: static (CGO_ENABLED=0),
+#                         -trimpath, -ldflags "-s -w"
+#   bench_build_default PKG NAME
+#                         plain `go build` (cgo on where there is a C
+#                         compiler, so a binary linked against libc) -> $work/NAME
 #   start_moto            moto_server on a free 127.0.0.1 port -> $moto
 #   start_awsfake         awsauth's fake AWS (auto-approving) -> $fake
 #   write_sso_profile     profile "dev" on sso-session "corp" in $work/home
@@ -21,7 +26,11 @@ bench_cleanup() {
 }
 
 bench_build() {
-  for p in "$@"; do go build -o "$work/$(basename "$p")" "$p"; done
+  for p in "$@"; do CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/$(basename "$p")" "$p"; done
+}
+
+bench_build_default() {
+  go build -o "$work/$2" "$1"
 }
 
 start_moto() {

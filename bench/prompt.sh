@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bench/prompt.sh: `awsauth prompt` whole-process time (goal <= 5 ms), next
-# to a hello-world Go binary, on a config of 200 profiles with an SSO token.
+# to a hello-world Go binary, on a config of 200 profiles with an SSO token;
+# the three run interleaved (bench/proctime).
 #
 #   bash bench/prompt.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-101}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-for p in ./cmd/awsauth ./bench/hello ./bench/proctime; do go build -o "$work/$(basename "$p")" "$p"; done
+. bench/lib.sh
+bench_init
+bench_build ./cmd/awsauth ./bench/hello ./bench/proctime
+bench_build_default ./cmd/awsauth awsauth-cgo
 mkdir -p "$work/home/.aws/sso/cache"
 {
   printf '[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n'
@@ -22,5 +24,5 @@ printf '{"startUrl":"https://corp.awsapps.com/start","region":"eu-west-1","acces
 export HOME="$work/home" AWS_PROFILE=p150
 unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_REGION AWS_DEFAULT_REGION
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(uname -m)  line: $("$work/awsauth" prompt)"
-printf '%-34s %s\n' "hello-world Go binary" "$("$work/proctime" -n "$runs" -- "$work/hello")"
-printf '%-34s %s\n' "awsauth prompt (200 profiles)" "$("$work/proctime" -n "$runs" -- "$work/awsauth" prompt)"
+echo "hello-world Go binary; awsauth prompt (200 profiles) as installed by the README; the same with go build defaults (cgo):"
+"$work/proctime" -n "$runs" -- "$work/hello" ::: "$work/awsauth" prompt ::: "$work/awsauth-cgo" prompt
