@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 
+	// Answers a warm credential-process before the AWS SDK initialises.
+	_ "github.com/awsauth/awsauth/cmd/awsauth/early"
 	"github.com/awsauth/awsauth/internal/cli"
 	"github.com/awsauth/awsauth/internal/iostreams"
 )

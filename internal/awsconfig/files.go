@@ -14,57 +14,22 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/awsauth/awsauth/internal/awspath"
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
 // Files names the shared config and credentials files in use.
-type Files struct {
-	Config      string `json:"config"`
-	Credentials string `json:"credentials"`
-}
+type Files = awspath.Files
 
 // LocateFiles returns the files the SDKs read: AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE when set, else ~/.aws/config and
 // ~/.aws/credentials.
-func LocateFiles(env sysenv.Env) Files {
-	home := HomeDir(env)
-	f := Files{
-		Config:      filepath.Join(home, ".aws", "config"),
-		Credentials: filepath.Join(home, ".aws", "credentials"),
-	}
-	if v := env.Get("AWS_CONFIG_FILE"); v != "" {
-		f.Config = expandHome(v, home)
-	}
-	if v := env.Get("AWS_SHARED_CREDENTIALS_FILE"); v != "" {
-		f.Credentials = expandHome(v, home)
-	}
-	return f
-}
+func LocateFiles(env sysenv.Env) Files { return awspath.Locate(env) }
 
 // HomeDir is the user's home directory as the SDKs find it.
-func HomeDir(env sysenv.Env) string {
-	if h := env.Get("HOME"); h != "" {
-		return h
-	}
-	if h := env.Get("USERPROFILE"); h != "" {
-		return h
-	}
-	h, _ := os.UserHomeDir()
-	return h
-}
-
-func expandHome(p, home string) string {
-	if p == "~" {
-		return home
-	}
-	if strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[2:])
-	}
-	return p
-}
+func HomeDir(env sysenv.Env) string { return awspath.Home(env) }
 
 // SyntaxError is a line of a shared file that is not INI.
 type SyntaxError struct {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credcache"
+	"github.com/awsauth/awsauth/internal/credfile"
 	"github.com/awsauth/awsauth/internal/credsource"
 )
 
@@ -18,49 +19,21 @@ func (a *app) cache() *credcache.Cache {
 	return &credcache.Cache{Dir: credcache.Dir(awsconfig.HomeDir(a.deps.Env), a.deps.Env.Get("XDG_CACHE_HOME")), Now: a.deps.Now}
 }
 
-// processOutput is the credential_process JSON (Version 1).
-type processOutput struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken,omitempty"`
-	Expiration      string `json:"Expiration,omitempty"`
-	AccountID       string `json:"AccountId,omitempty"`
-}
-
-func toProcessOutput(c aws.Credentials) processOutput {
-	out := processOutput{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, AccountID: c.AccountID}
+func toProcessOutput(c aws.Credentials) credfile.ProcessOutput {
+	var expires time.Time
 	if c.CanExpire {
-		out.Expiration = c.Expires.UTC().Format("2006-01-02T15:04:05Z")
+		expires = c.Expires
 	}
-	return out
+	return credfile.NewProcessOutput(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.AccountID, expires)
 }
 
 // warmCredentialProcess answers the call SDKs make over and over,
 // "credential-process [--profile P]" with fresh credentials in the file
-// cache, before any command tree is built: that is most of what such a call
-// would otherwise spend. It prints exactly what the command prints. Any
-// other arguments, or a cache miss, return handled == false and take the
-// usual way.
+// cache, before any command tree is built (see [credfile.Answer]; the
+// awsauth binary answers it even earlier, before the SDK's packages are
+// set up). Any other arguments, or a miss, take the usual way.
 func (a *app) warmCredentialProcess(args []string) (handled bool, err error) {
-	if len(args) == 0 || args[0] != "credential-process" {
-		return false, nil
-	}
-	switch rest := args[1:]; {
-	case len(rest) == 0:
-	case len(rest) == 2 && rest[0] == "--profile" && rest[1] != "" && rest[1][0] != '-':
-		a.g.profile = rest[1]
-	case len(rest) == 1 && strings.HasPrefix(rest[0], "--profile=") && len(rest[0]) > len("--profile="):
-		a.g.profile = strings.TrimPrefix(rest[0], "--profile=")
-	default:
-		return false, nil
-	}
-	creds, ok := a.cache().Lookup(credsource.CacheKey(a.request()))
-	if !ok {
-		a.g.profile = ""
-		return false, nil
-	}
-	return true, writeJSONCompact(a.deps.IO.Out, toProcessOutput(creds))
+	return credfile.Answer(args, a.deps.Env, a.deps.Now(), a.deps.IO.Out)
 }
 
 func (a *app) newCredentialProcessCmd() *cobra.Command {

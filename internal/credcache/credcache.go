@@ -1,15 +1,13 @@
-// Package credcache is the file cache behind `awsauth credential-process`
-// and `awsauth export`: one JSON file per profile fingerprint under
+// Package credcache is the file cache behind `awsauth credential-process`,
+// `awsauth export` and `awsauth exec`: one JSON file per profile fingerprint under
 // ${XDG_CACHE_HOME:-~/.cache}/awsauth, 0600 in a 0700 directory, written
 // atomically, and filled under a cross-process lock so that many parallel
-// callers on a cold cache cause a single upstream fetch.
+// callers on a cold cache cause a single upstream fetch. The file format
+// and naming are internal/credfile's.
 package credcache
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +18,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/awsauth/awsauth/internal/atomicfile"
+	"github.com/awsauth/awsauth/internal/credfile"
 )
 
 // Cache is a directory of cached credentials.
@@ -29,33 +28,10 @@ type Cache struct {
 }
 
 // Dir is where the cache lives for a home and XDG_CACHE_HOME.
-func Dir(home, xdgCacheHome string) string {
-	if xdgCacheHome != "" {
-		return filepath.Join(xdgCacheHome, "awsauth")
-	}
-	return filepath.Join(home, ".cache", "awsauth")
-}
+func Dir(home, xdgCacheHome string) string { return credfile.Dir(home, xdgCacheHome) }
 
-// Fingerprint names a cache entry. Every input that could change which
-// credentials come out goes in: the profile, the bytes of the shared files,
-// and the relevant environment.
-func Fingerprint(parts ...[]byte) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:", len(p))
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
-type entry struct {
-	AccessKeyID     string    `json:"AccessKeyId"`
-	SecretAccessKey string    `json:"SecretAccessKey"`
-	SessionToken    string    `json:"SessionToken,omitempty"`
-	Expiration      time.Time `json:"Expiration"`
-	AccountID       string    `json:"AccountId,omitempty"`
-	Obtained        time.Time `json:"Obtained"`
-}
+// Fingerprint names a cache entry: see [credfile.Fingerprint].
+func Fingerprint(parts ...[]byte) string { return credfile.Fingerprint(parts...) }
 
 func (c *Cache) now() time.Time {
 	if c.Now != nil {
@@ -64,32 +40,19 @@ func (c *Cache) now() time.Time {
 	return time.Now()
 }
 
-func (c *Cache) path(fp string) string { return filepath.Join(c.Dir, "creds-"+fp+".json") }
+func (c *Cache) path(fp string) string { return credfile.Path(c.Dir, fp) }
 
 // RefreshWindow is how long before expiry cached credentials stop being
-// handed out: min(15 min, half their lifetime). Callers such as botocore
-// refresh credentials with less than 15 minutes left on every use, so
-// anything handed out must have more.
+// handed out: see [credfile.RefreshWindow].
 func RefreshWindow(obtained, expires time.Time) time.Duration {
-	w := expires.Sub(obtained) / 2
-	if w > 15*time.Minute || w <= 0 {
-		w = 15 * time.Minute
-	}
-	return w
+	return credfile.RefreshWindow(obtained, expires)
 }
 
 // Lookup returns cached credentials for fp that are still outside the
 // refresh window, without touching the network.
 func (c *Cache) Lookup(fp string) (aws.Credentials, bool) {
-	data, err := os.ReadFile(c.path(fp))
-	if err != nil {
-		return aws.Credentials{}, false
-	}
-	var e entry
-	if json.Unmarshal(data, &e) != nil || e.AccessKeyID == "" || e.SecretAccessKey == "" {
-		return aws.Credentials{}, false
-	}
-	if c.now().Add(RefreshWindow(e.Obtained, e.Expiration)).After(e.Expiration) {
+	e, ok := credfile.Lookup(c.Dir, fp, c.now())
+	if !ok {
 		return aws.Credentials{}, false
 	}
 	return aws.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken,
@@ -136,8 +99,8 @@ func (c *Cache) Put(fp string, creds aws.Credentials, obtained time.Time) error 
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return fmt.Errorf("create cache directory: %w", err)
 	}
-	data, err := json.Marshal(entry{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
-		Expiration: creds.Expires.UTC(), AccountID: creds.AccountID, Obtained: obtained.UTC()})
+	data, err := credfile.Marshal(credfile.Entry{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
+		Expiration: creds.Expires, AccountID: creds.AccountID, Obtained: obtained})
 	if err != nil {
 		return err
 	}

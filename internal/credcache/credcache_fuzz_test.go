@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/awsauth/awsauth/internal/credfile"
 )
 
 // FuzzLookup reads arbitrary bytes as a cache entry at an arbitrary time.
@@ -27,7 +29,7 @@ func FuzzLookup(f *testing.F) {
 			}
 			return
 		}
-		var e entry
+		var e credfile.Entry
 		if err := json.Unmarshal(data, &e); err != nil {
 			t.Fatalf("a hit from a file that is not an entry (%v): %q", err, data)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,29 +12,13 @@ import (
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credcache"
+	"github.com/awsauth/awsauth/internal/credfile"
 )
 
-// fingerprintEnv are the variables that change which credentials a profile
-// resolves to.
-var fingerprintEnv = []string{
-	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
-}
-
 // CacheKey fingerprints a request without resolving it: the profile, the
-// shared files' bytes and the environment that matters. Reading two small
-// files is all a warm call pays.
-func CacheKey(req awsconfig.Request) string {
-	files := awsconfig.LocateFiles(req.Env)
-	cfg, _ := os.ReadFile(files.Config)
-	creds, _ := os.ReadFile(files.Credentials)
-	parts := [][]byte{[]byte(req.Profile), []byte(files.Config), cfg, []byte(files.Credentials), creds}
-	for _, k := range fingerprintEnv {
-		parts = append(parts, []byte(k+"="+req.Env.Get(k)))
-	}
-	return credcache.Fingerprint(parts...)
-}
+// shared files' bytes and the environment that matters (see
+// [credfile.Key]). Reading two small files is all a warm call pays.
+func CacheKey(req awsconfig.Request) string { return credfile.Key(req.Profile, req.Env) }
 
 // SelfReferenceError is a profile whose credential_process is awsauth
 // credential-process for the same profile: it would call itself forever.
