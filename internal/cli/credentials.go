@@ -16,7 +16,7 @@ import (
 )
 
 func (a *app) cache() *credcache.Cache {
-	return &credcache.Cache{Dir: credcache.Dir(awsconfig.HomeDir(a.deps.Env), a.deps.Env.Get("XDG_CACHE_HOME")), Now: a.deps.Now}
+	return &credcache.Cache{Dir: credfile.DirFor(a.deps.Env), Now: a.deps.Now}
 }
 
 func toProcessOutput(c aws.Credentials) credfile.ProcessOutput {

@@ -27,12 +27,6 @@ type Cache struct {
 	Now func() time.Time
 }
 
-// Dir is where the cache lives for a home and XDG_CACHE_HOME.
-func Dir(home, xdgCacheHome string) string { return credfile.Dir(home, xdgCacheHome) }
-
-// Fingerprint names a cache entry: see [credfile.Fingerprint].
-func Fingerprint(parts ...[]byte) string { return credfile.Fingerprint(parts...) }
-
 func (c *Cache) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
@@ -41,12 +35,6 @@ func (c *Cache) now() time.Time {
 }
 
 func (c *Cache) path(fp string) string { return credfile.Path(c.Dir, fp) }
-
-// RefreshWindow is how long before expiry cached credentials stop being
-// handed out: see [credfile.RefreshWindow].
-func RefreshWindow(obtained, expires time.Time) time.Duration {
-	return credfile.RefreshWindow(obtained, expires)
-}
 
 // Lookup returns cached credentials for fp that are still outside the
 // refresh window, without touching the network.

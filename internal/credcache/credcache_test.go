@@ -41,15 +41,6 @@ func TestGetCachesUntilTheRefreshWindow(t *testing.T) {
 	}
 }
 
-func TestShortLivedCredentialsScaleTheWindow(t *testing.T) {
-	if w := RefreshWindow(time.Unix(0, 0), time.Unix(30, 0)); w != 15*time.Second {
-		t.Errorf("30 s lifetime: window %v", w)
-	}
-	if w := RefreshWindow(time.Unix(0, 0), time.Unix(3600, 0)); w != 15*time.Minute {
-		t.Errorf("1 h lifetime: window %v", w)
-	}
-}
-
 func TestStaticKeysAreNotCached(t *testing.T) {
 	c := &Cache{Dir: t.TempDir()}
 	_, _, err := c.Get(context.Background(), "fp", func(context.Context) (aws.Credentials, error) {
