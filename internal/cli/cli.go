@@ -138,12 +138,6 @@ func Interruptible(args []string) bool {
 // Main runs awsauth with args and returns the process exit code.
 func Main(ctx context.Context, args []string, deps Deps) int {
 	a := &app{deps: deps}
-	if handled, err := a.warmCredentialProcess(args); handled {
-		if err != nil {
-			return a.report(err)
-		}
-		return 0
-	}
 	root := a.newRoot(args)
 	root.SetArgs(args)
 	root.SetIn(deps.IO.In)

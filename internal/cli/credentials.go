@@ -27,15 +27,6 @@ func toProcessOutput(c aws.Credentials) credfile.ProcessOutput {
 	return credfile.NewProcessOutput(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.AccountID, expires)
 }
 
-// warmCredentialProcess answers the call SDKs make over and over,
-// "credential-process [--profile P]" with fresh credentials in the file
-// cache, before any command tree is built (see [credfile.Answer]; the
-// awsauth binary answers it even earlier, before the SDK's packages are
-// set up). Any other arguments, or a miss, take the usual way.
-func (a *app) warmCredentialProcess(args []string) (handled bool, err error) {
-	return credfile.Answer(args, a.deps.Env, a.deps.Now(), a.deps.IO.Out)
-}
-
 func (a *app) newCredentialProcessCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "credential-process",
