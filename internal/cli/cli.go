@@ -150,41 +150,40 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 	return a.report(err)
 }
 
-// subcommands are the top-level commands by name. A run whose first
-// argument names one builds only that command: shells and SDKs start
-// credential-process, prompt and exec often, and building the whole tree
-// would be most of their own work. Anything else (help, completion, a flag
-// first, a typo to suggest a name for) gets the whole tree.
-func (a *app) subcommands() map[string]func() *cobra.Command {
-	return map[string]func() *cobra.Command{
-		"status":             a.newStatusCmd,
-		"profiles":           a.newProfilesCmd,
-		"login":              a.newLoginCmd,
-		"refresh":            a.newRefreshCmd,
-		"logout":             a.newLogoutCmd,
-		"credential-process": a.newCredentialProcessCmd,
-		"export":             a.newExportCmd,
-		"exec":               a.newExecCmd,
-		"demo":               a.newDemoCmd,
-		"demo-deployment":    a.newDemoDeploymentCmd,
-		"use":                a.newUseCmd,
-		"shell-init":         a.newShellInitCmd,
-		"prompt":             a.newPromptCmd,
-		"doctor":             a.newDoctorCmd,
-		"preflight":          a.newPreflightCmd,
-		"docs":               a.newDocsCmd,
-		"explain":            a.newExplainCmd,
-		"watch":              a.newWatchCmd,
-		"console":            a.newConsoleCmd,
-		"version":            a.newVersionCmd,
-	}
+// subcommand is a top-level command and how to build it.
+type subcommand struct {
+	name  string
+	build func() *cobra.Command
 }
 
-// subcommandOrder is the order of the full tree's help.
-var subcommandOrder = []string{
-	"status", "profiles", "login", "refresh", "logout", "credential-process", "export", "exec",
-	"demo", "demo-deployment", "use", "shell-init", "prompt", "doctor", "preflight", "docs",
-	"explain", "watch", "console", "version",
+// subcommands are the top-level commands, in the order of the help. A run
+// whose first argument names one builds only that command: shells and SDKs
+// start credential-process, prompt and exec often, and building the whole
+// tree would be most of their own work. Anything else (help, completion, a
+// flag first, a typo to suggest a name for) gets the whole tree.
+func (a *app) subcommands() []subcommand {
+	return []subcommand{
+		{"status", a.newStatusCmd},
+		{"profiles", a.newProfilesCmd},
+		{"login", a.newLoginCmd},
+		{"refresh", a.newRefreshCmd},
+		{"logout", a.newLogoutCmd},
+		{"credential-process", a.newCredentialProcessCmd},
+		{"export", a.newExportCmd},
+		{"exec", a.newExecCmd},
+		{"demo", a.newDemoCmd},
+		{"demo-deployment", a.newDemoDeploymentCmd},
+		{"use", a.newUseCmd},
+		{"shell-init", a.newShellInitCmd},
+		{"prompt", a.newPromptCmd},
+		{"doctor", a.newDoctorCmd},
+		{"preflight", a.newPreflightCmd},
+		{"docs", a.newDocsCmd},
+		{"explain", a.newExplainCmd},
+		{"watch", a.newWatchCmd},
+		{"console", a.newConsoleCmd},
+		{"version", a.newVersionCmd},
+	}
 }
 
 func (a *app) newRoot(args []string) *cobra.Command {
@@ -219,10 +218,10 @@ It reads the same files and environment as the AWS CLI and SDKs
 	pf.BoolVar(&a.g.noColor, "no-color", false, "no ANSI colours (also: NO_COLOR=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 
-	table := a.subcommands()
-	if len(args) > 0 {
-		if build, ok := table[args[0]]; ok {
-			root.AddCommand(build())
+	subs := a.subcommands()
+	for _, c := range subs {
+		if len(args) > 0 && args[0] == c.name {
+			root.AddCommand(c.build())
 			// The only command is not "completion" or "help": cobra
 			// need not add its own.
 			root.CompletionOptions.DisableDefaultCmd = true
@@ -230,8 +229,8 @@ It reads the same files and environment as the AWS CLI and SDKs
 			return root
 		}
 	}
-	for _, name := range subcommandOrder {
-		root.AddCommand(table[name]())
+	for _, c := range subs {
+		root.AddCommand(c.build())
 	}
 	root.AddCommand(newExitCodesTopic())
 	a.registerCompletions(root)

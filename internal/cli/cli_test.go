@@ -191,20 +191,15 @@ func TestGlobalFlagsWiring(t *testing.T) {
 // the whole tree's.
 func TestOneCommandTreeMatchesTheWholeTree(t *testing.T) {
 	a := &app{}
-	table := a.subcommands()
-	if len(table) != len(subcommandOrder) {
-		t.Fatalf("subcommands has %d entries, subcommandOrder %d", len(table), len(subcommandOrder))
-	}
-	for _, name := range subcommandOrder {
-		if _, ok := table[name]; !ok {
-			t.Fatalf("subcommandOrder names %q, which subcommands lacks", name)
-		}
-		if got := table[name]().Name(); got != name {
-			t.Errorf("subcommands[%q] builds %q", name, got)
+	subs := a.subcommands()
+	for _, c := range subs {
+		if got := c.build().Name(); got != c.name {
+			t.Errorf("subcommand %q builds %q", c.name, got)
 		}
 	}
 	env := home(t, "[profile dev]\nregion = eu-west-1\n", "")
-	for _, name := range subcommandOrder {
+	for _, c := range subs {
+		name := c.name
 		alone := runCLI(t, env, false, name, "--help")
 		// A global flag first makes Main build the whole tree.
 		whole := runCLI(t, env, false, "--no-color", name, "--help")
