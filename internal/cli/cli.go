@@ -156,10 +156,10 @@ type subcommand struct {
 	build func() *cobra.Command
 }
 
-// subcommands are the top-level commands, in the order of the help. A run
-// whose first argument names one builds only that command: shells and SDKs
-// start credential-process, prompt and exec often, and building the whole
-// tree would be most of their own work. Anything else (help, completion, a
+// subcommands are the top-level commands. A run whose first argument names
+// one builds only that command: shells and SDKs start credential-process,
+// prompt and exec often, and building the whole tree would be most of their
+// own work. Anything else (help, completion, a
 // flag first, a typo to suggest a name for) gets the whole tree.
 func (a *app) subcommands() []subcommand {
 	return []subcommand{

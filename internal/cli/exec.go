@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credserver"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/execenv"
@@ -108,7 +109,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	// The first credentials come from the cache credential-process keeps
 	// when it holds fresh ones (no upstream call before the command
 	// starts); every renewal goes upstream and is saved there.
-	provider := &credsource.CacheFirst{
+	provider := &credcache.Provider{
 		Cache: a.cache(), Key: credsource.CacheKey(a.request()), Next: upstream,
 		OnSaveError: func(err error) { a.debugf("exec: credential cache not written: %v", err) },
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -119,4 +120,37 @@ func (c *Cache) Clear(fp string) error {
 		return err
 	}
 	return nil
+}
+
+// Provider is the credentials provider of a long-running consumer (awsauth
+// exec) that shares the cache with credential-process: its first Retrieve
+// is answered from the cache when that holds fresh credentials for Key,
+// with no upstream call; every other Retrieve asks Next and saves what it
+// gets, for the next run. Saving is best effort: a cache that cannot be
+// written is reported through OnSaveError, never as a failed Retrieve.
+type Provider struct {
+	Cache       *Cache
+	Key         string
+	Next        aws.CredentialsProvider
+	OnSaveError func(error)
+
+	tried atomic.Bool
+}
+
+// Retrieve implements [aws.CredentialsProvider].
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if !p.tried.Swap(true) {
+		if c, ok := p.Cache.Lookup(p.Key); ok {
+			return c, nil
+		}
+	}
+	at := p.Cache.now()
+	c, err := p.Next.Retrieve(ctx)
+	if err != nil {
+		return c, err
+	}
+	if err := p.Cache.Put(p.Key, c, at); err != nil && p.OnSaveError != nil {
+		p.OnSaveError(err)
+	}
+	return c, nil
 }

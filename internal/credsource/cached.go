@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -106,41 +104,4 @@ func isAwsauth(w string) bool {
 		w = w[i+1:]
 	}
 	return w == "awsauth" || strings.EqualFold(w, "awsauth.exe")
-}
-
-// CacheFirst is the provider of a long-running consumer (awsauth exec) that
-// shares the file cache with credential-process: its first Retrieve is
-// answered from the cache when that holds fresh credentials for Key, with
-// no upstream call; every other Retrieve asks Next and saves what it gets
-// there, for the next run. Saving is best effort: a cache that cannot be
-// written is reported through OnSaveError, never as a failed Retrieve.
-type CacheFirst struct {
-	Cache       *credcache.Cache
-	Key         string
-	Next        aws.CredentialsProvider
-	OnSaveError func(error)
-
-	tried atomic.Bool
-}
-
-// Retrieve implements [aws.CredentialsProvider].
-func (p *CacheFirst) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	if !p.tried.Swap(true) {
-		if c, ok := p.Cache.Lookup(p.Key); ok {
-			return c, nil
-		}
-	}
-	obtained := p.Cache.Now
-	if obtained == nil {
-		obtained = time.Now
-	}
-	at := obtained()
-	c, err := p.Next.Retrieve(ctx)
-	if err != nil {
-		return c, err
-	}
-	if err := p.Cache.Put(p.Key, c, at); err != nil && p.OnSaveError != nil {
-		p.OnSaveError(err)
-	}
-	return c, nil
 }

@@ -1,4 +1,4 @@
-package credsource
+package credcache
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/awsauth/awsauth/internal/credcache"
 )
 
 type countingProvider struct {
@@ -24,13 +22,13 @@ func (p *countingProvider) Retrieve(context.Context) (aws.Credentials, error) {
 	return p.next, p.err
 }
 
-func TestCacheFirst(t *testing.T) {
+func TestProvider(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	fresh := func(id string) aws.Credentials {
 		return aws.Credentials{AccessKeyID: id, SecretAccessKey: "s", SessionToken: "t", CanExpire: true, Expires: now.Add(time.Hour)}
 	}
-	newCache := func(t *testing.T) *credcache.Cache {
-		return &credcache.Cache{Dir: filepath.Join(t.TempDir(), "awsauth"), Now: func() time.Time { return now }}
+	newCache := func(t *testing.T) *Cache {
+		return &Cache{Dir: filepath.Join(t.TempDir(), "awsauth"), Now: func() time.Time { return now }}
 	}
 	ctx := context.Background()
 
@@ -40,7 +38,7 @@ func TestCacheFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		up := &countingProvider{next: fresh("UPSTREAM")}
-		p := &CacheFirst{Cache: c, Key: "k", Next: up}
+		p := &Provider{Cache: c, Key: "k", Next: up}
 		got, err := p.Retrieve(ctx)
 		if err != nil || got.AccessKeyID != "CACHED" || up.calls != 0 {
 			t.Fatalf("first Retrieve = %q, %v after %d upstream calls; want the cached keys and none", got.AccessKeyID, err, up.calls)
@@ -58,7 +56,7 @@ func TestCacheFirst(t *testing.T) {
 	t.Run("cold cache: upstream, then saved", func(t *testing.T) {
 		c := newCache(t)
 		up := &countingProvider{next: fresh("UPSTREAM")}
-		p := &CacheFirst{Cache: c, Key: "k", Next: up}
+		p := &Provider{Cache: c, Key: "k", Next: up}
 		if got, err := p.Retrieve(ctx); err != nil || got.AccessKeyID != "UPSTREAM" || up.calls != 1 {
 			t.Fatalf("Retrieve = %q, %v, %d calls", got.AccessKeyID, err, up.calls)
 		}
@@ -75,7 +73,7 @@ func TestCacheFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		up := &countingProvider{next: fresh("UPSTREAM")}
-		p := &CacheFirst{Cache: c, Key: "k", Next: up}
+		p := &Provider{Cache: c, Key: "k", Next: up}
 		if got, _ := p.Retrieve(ctx); got.AccessKeyID != "UPSTREAM" {
 			t.Fatalf("got %q, want upstream's keys", got.AccessKeyID)
 		}
@@ -84,7 +82,7 @@ func TestCacheFirst(t *testing.T) {
 	t.Run("upstream error is returned and nothing saved", func(t *testing.T) {
 		c := newCache(t)
 		up := &countingProvider{err: errors.New("denied")}
-		p := &CacheFirst{Cache: c, Key: "k", Next: up}
+		p := &Provider{Cache: c, Key: "k", Next: up}
 		if _, err := p.Retrieve(ctx); err == nil || err.Error() != "denied" {
 			t.Fatalf("err = %v", err)
 		}
@@ -98,9 +96,9 @@ func TestCacheFirst(t *testing.T) {
 		if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c := &credcache.Cache{Dir: filepath.Join(blocker, "awsauth"), Now: func() time.Time { return now }}
+		c := &Cache{Dir: filepath.Join(blocker, "awsauth"), Now: func() time.Time { return now }}
 		var saveErr error
-		p := &CacheFirst{Cache: c, Key: "k", Next: &countingProvider{next: fresh("UPSTREAM")}, OnSaveError: func(err error) { saveErr = err }}
+		p := &Provider{Cache: c, Key: "k", Next: &countingProvider{next: fresh("UPSTREAM")}, OnSaveError: func(err error) { saveErr = err }}
 		if got, err := p.Retrieve(ctx); err != nil || got.AccessKeyID != "UPSTREAM" {
 			t.Fatalf("Retrieve = %q, %v", got.AccessKeyID, err)
 		}
