@@ -315,16 +315,17 @@ until they expire (AWS cannot recall them).`,
 			// The cache does not record where an entry came from: all of it
 			// goes, and the next call fetches anew from whatever source.
 			cache := a.cache()
+			removed := ""
 			if n, err := cache.ClearAll(); err != nil {
 				fmt.Fprintf(a.deps.IO.ErrOut, "warning: cached role credentials in %s not all removed: %v\n", cache.Dir, err)
 			} else if n > 0 {
-				a.debugf("logout: removed %d cached credentials from %s", n, cache.Dir)
+				removed = fmt.Sprintf("; removed %d cached role credential file(s) from %s", n, cache.Dir)
 			}
 			if errors.Is(rerr, ssotoken.ErrNotFound) {
-				fmt.Fprintf(a.deps.IO.ErrOut, "not logged in to %s: nothing to do\n", t.session)
+				fmt.Fprintf(a.deps.IO.ErrOut, "not logged in to %s: no token to remove%s\n", t.session, removed)
 				return nil
 			}
-			fmt.Fprintf(a.deps.IO.ErrOut, "logged out of %s\n", t.session)
+			fmt.Fprintf(a.deps.IO.ErrOut, "logged out of %s%s\n", t.session, removed)
 			return nil
 		},
 	}
