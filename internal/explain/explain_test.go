@@ -657,3 +657,33 @@ func TestUnresolvedSetupStillExplains(t *testing.T) {
 		t.Errorf("explanation: %s", res.Explanation)
 	}
 }
+
+// TestCleanEscapes: escape sequences are removed the way a terminal parses
+// them, so one left open (as in random bytes before a log line) cannot hide
+// the start of the next one and let its payload through as text.
+func TestCleanEscapes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"\x1b[31mred\x1b[0m", "red"},
+		{"\x1b]0;title\x07text", "text"},
+		{"\x1b]0;title\x1b\\text", "text"},
+		{"a\x1bMb", "ab"},
+		// a CSI cut short by ESC: the ESC starts a new sequence
+		{"\x1b[0\x1b]0;pwned\x07text", "text"},
+		{"\x1b[?25\x1b[31mtext", "text"},
+		// an OSC cut short by ESC that is not ST
+		{"\x1b]0;junk\x1b]0;pwned\x07text", "text"},
+		// CAN and SUB abort a sequence
+		{"\x1b[12\x18text", "text"},
+		{"\x1b]0;junk\x1atext", "text"},
+		// other C0 controls inside a CSI are acted on, not part of it
+		{"\x1b[1\x00mtext", "text"},
+		{"\x1b[", ""},
+		{"\x1b]unterminated", ""},
+		{"end\x1b", "end"},
+		{"\x1b\x1b[31mtext", "text"},
+	} {
+		if got := clean([]byte(tc.in)); got != tc.want {
+			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

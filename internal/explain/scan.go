@@ -312,28 +312,40 @@ func clean(b []byte) string {
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
-// skipEscape returns the index after the escape sequence at b[i].
+// skipEscape returns the index after the escape sequence at b[i]. It
+// follows a terminal's parser: ESC always starts a new sequence, so a
+// sequence cut short by one ends there; CAN and SUB abort a sequence; other
+// C0 controls inside a CSI are acted on, not part of it (clean drops them).
 func skipEscape(b []byte, i int) int {
 	i++
 	if i >= len(b) {
 		return i
 	}
 	switch b[i] {
-	case '[': // CSI: parameters, then a final byte in 0x40..0x7e
-		i++
-		for i < len(b) && (b[i] < 0x40 || b[i] > 0x7e) {
-			i++
-		}
-		return i + 1
-	case ']': // OSC: until BEL or ESC \
+	case '[': // CSI: parameter and intermediate bytes, then a final byte
 		for i++; i < len(b); i++ {
-			if b[i] == 0x07 {
+			switch c := b[i]; {
+			case c >= 0x40 && c <= 0x7e, c == 0x18, c == 0x1a:
 				return i + 1
-			}
-			if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '\\' {
-				return i + 2
+			case c == 0x1b, c >= 0x80:
+				return i
 			}
 		}
+		return i
+	case ']': // OSC: until BEL or ESC \ (ST)
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case 0x07, 0x18, 0x1a:
+				return i + 1
+			case 0x1b:
+				if i+1 < len(b) && b[i+1] == '\\' {
+					return i + 2
+				}
+				return i
+			}
+		}
+		return i
+	case 0x1b:
 		return i
 	}
 	return i + 1
