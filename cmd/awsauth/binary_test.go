@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,38 +12,24 @@ import (
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
-// builtAwsauth is awsauth built once, as the README installs it, for tests
-// that need the real binary's start-up.
-var builtAwsauth = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "awsauth-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "awsauth")
+// buildAwsauth builds awsauth as the README installs it, for tests that
+// need the real binary's start-up.
+func buildAwsauth(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "awsauth")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{err: err, out: tail(out)}
+		t.Fatalf("go build: %v\n%s", err, tail(out))
 	}
-	return bin, nil
-})
-
-type buildError struct {
-	err error
-	out string
+	return bin
 }
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
 
 // TestWarmCredentialProcessSkipsTheSDKSetUp: a warm credential-process is
 // answered before the AWS SDK's packages initialise (cmd/awsauth/early),
 // and says exactly what the whole command says.
 func TestWarmCredentialProcessSkipsTheSDKSetUp(t *testing.T) {
-	bin, err := builtAwsauth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(bin)) })
+	bin := buildAwsauth(t)
 	home := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
 		t.Fatal(err)
