@@ -404,6 +404,29 @@ func (s *Server) Deny(userCode string) error {
 	return s.decide(userCode, deviceDenied)
 }
 
+// EndSSOSessions ends every SSO session now, as if each had reached its
+// configured length: access tokens expire, refresh tokens are refused, and
+// only a new device login starts a session again. Role credentials already
+// handed out live on. Tests use it to end a session without waiting for it.
+func (s *Server) EndSSOSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	for _, at := range s.oidc.access {
+		if at.session.end.After(now) {
+			at.session.end = now
+		}
+		if at.expires.After(now) {
+			at.expires = now
+		}
+	}
+	for _, rt := range s.oidc.refresh {
+		if rt.session.end.After(now) {
+			rt.session.end = now
+		}
+	}
+}
+
 func (s *Server) decide(userCode string, st deviceState) error {
 	userCode = normalizeUserCode(userCode)
 	s.mu.Lock()

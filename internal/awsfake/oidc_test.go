@@ -242,6 +242,43 @@ func TestSSOSessionEnds(t *testing.T) {
 	wantOIDCError[*oidctypes.InvalidGrantException](t, err, "invalid_grant")
 }
 
+// TestEndSSOSessions: ending the sessions by hand refuses their tokens
+// exactly as their natural end does, and a new login works again.
+func TestEndSSOSessions(t *testing.T) {
+	srv, _ := start(t, awsfake.Options{AutoApprove: true})
+	oidc, portal := oidcClient(srv), ssoClient(srv)
+	l := beginLogin(t, oidc)
+	tok, err := l.poll(t, oidc)
+	if err != nil {
+		t.Fatalf("auto-approved login: %v", err)
+	}
+	seeded := srv.IssueSSOToken()
+
+	srv.EndSSOSessions()
+	for _, at := range []string{aws.ToString(tok.AccessToken), seeded.AccessToken} {
+		_, err = portal.GetRoleCredentials(t.Context(), &sso.GetRoleCredentialsInput{
+			AccessToken: aws.String(at), AccountId: aws.String(awsfake.DevAccountID), RoleName: aws.String("Admin"),
+		})
+		wantAPIError(t, err, "UnauthorizedException", 401)
+	}
+	_, err = refresh(t, oidc, l, aws.ToString(tok.RefreshToken))
+	wantOIDCError[*oidctypes.InvalidGrantException](t, err, "invalid_grant")
+
+	l2 := beginLogin(t, oidc)
+	tok2, err := l2.poll(t, oidc)
+	if err != nil {
+		t.Fatalf("login after the end: %v", err)
+	}
+	if _, err := portal.GetRoleCredentials(t.Context(), &sso.GetRoleCredentialsInput{
+		AccessToken: tok2.AccessToken, AccountId: aws.String(awsfake.DevAccountID), RoleName: aws.String("Admin"),
+	}); err != nil {
+		t.Fatalf("GetRoleCredentials in the new session: %v", err)
+	}
+	if _, err := refresh(t, oidc, l2, aws.ToString(tok2.RefreshToken)); err != nil {
+		t.Fatalf("refresh in the new session: %v", err)
+	}
+}
+
 func TestDeviceCodeDeniedAndExpired(t *testing.T) {
 	srv, clock := start(t, awsfake.Options{})
 	oidc := oidcClient(srv)

@@ -147,9 +147,7 @@ func TestExecAndLoginRaceOnOneSSOCache(t *testing.T) {
 // renewing) must answer at once that a login is needed, not wait for the
 // person; and once the login is approved, they must use its token.
 func TestNoWaitOnALoginInProgress(t *testing.T) {
-	sc := awsfake.DefaultScenario()
-	sc.SSOSessionDuration = 2 * time.Second
-	fake, err := awsfake.Start(context.Background(), awsfake.Options{Scenario: &sc})
+	fake, err := awsfake.Start(context.Background(), awsfake.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,8 +155,13 @@ func TestNoWaitOnALoginInProgress(t *testing.T) {
 	sb := newSandbox(t)
 	sb.useFake(fake)
 	sb.writeFile(".aws/config", twoProfiles)
-	sb.seedSSO(fake, "corp", awsfake.DefaultStartURL)
-	time.Sleep(3 * time.Second) // the session ends
+	// A session that has ended: the fake refuses its tokens, and the cache
+	// says its access token has expired. The login's new session lasts the
+	// scenario's 8 hours, however slow the machine.
+	tok := fake.IssueSSOToken()
+	fake.EndSSOSessions()
+	tok.ExpiresAt = time.Now().Add(-time.Minute)
+	sb.writeSSO("corp", awsfake.DefaultStartURL, tok)
 
 	login := sb.start([]string{"login", "--profile", "dev", "--no-browser", "--timeout", "60s"}, runOpts{})
 	t.Cleanup(func() { syscall.Kill(-login.cmd.Process.Pid, syscall.SIGKILL) })

@@ -123,6 +123,13 @@ func ssoCacheEntry(tok awsfake.SSOToken, startURL string) map[string]any {
 func (sb *sandbox) seedSSO(fake *awsfake.Server, session, startURL string) awsfake.SSOToken {
 	sb.t.Helper()
 	tok := fake.IssueSSOToken()
+	sb.writeSSO(session, startURL, tok)
+	return tok
+}
+
+// writeSSO writes tok into the cache of session.
+func (sb *sandbox) writeSSO(session, startURL string, tok awsfake.SSOToken) {
+	sb.t.Helper()
 	data, _ := json.Marshal(ssoCacheEntry(tok, startURL))
 	p := sb.ssoCachePath(session)
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -131,7 +138,6 @@ func (sb *sandbox) seedSSO(fake *awsfake.Server, session, startURL string) awsfa
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		sb.t.Fatal(err)
 	}
-	return tok
 }
 
 // runOpts are a run's differences from the sandbox.
