@@ -412,18 +412,10 @@ func (s *Server) EndSSOSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
+	// Every session issued at least one access token, which points to it.
 	for _, at := range s.oidc.access {
-		if at.session.end.After(now) {
-			at.session.end = now
-		}
-		if at.expires.After(now) {
-			at.expires = now
-		}
-	}
-	for _, rt := range s.oidc.refresh {
-		if rt.session.end.After(now) {
-			rt.session.end = now
-		}
+		at.session.end = earlier(at.session.end, now)
+		at.expires = earlier(at.expires, now)
 	}
 }
 
