@@ -107,6 +107,20 @@ func (r *faultResult) wantNoChildErrors(t *testing.T) {
 	}
 }
 
+// wantOnlyChildErrors is the other side: the child did see errors (why
+// says why it must have), and every one of them says what.
+func (r *faultResult) wantOnlyChildErrors(t *testing.T, what, why string) {
+	t.Helper()
+	if r.errors == 0 {
+		t.Errorf("the child saw no error, yet %s", why)
+	}
+	for _, e := range r.childErrors {
+		if !strings.Contains(e, what) {
+			t.Errorf("a child error other than %q: %s", what, e)
+		}
+	}
+}
+
 // wantNot fails if stderr says any of what.
 func (r *faultResult) wantNot(t *testing.T, what ...string) {
 	t.Helper()
@@ -446,14 +460,7 @@ func TestFaults(t *testing.T) {
 				return nil
 			},
 			check: func(t *testing.T, r *faultResult) {
-				if r.errors == 0 {
-					t.Errorf("the child saw no error, yet nothing could renew its credentials for 8 s")
-				}
-				for _, e := range r.childErrors {
-					if !strings.Contains(e, "no valid credentials") {
-						t.Errorf("a child error other than the expected credentials error: %s", e)
-					}
-				}
+				r.wantOnlyChildErrors(t, "no valid credentials", "nothing could renew its credentials for 8 s")
 				r.wantReport(t, "GetRoleCredentials", "ServiceUnavailableException")
 				expiredAt := regexp.MustCompile(`(?m)^awsauth: the credentials expired at (\S+) and could not be renewed \(.*ServiceUnavailableException.*\); AWS calls of the command fail until a renewal succeeds, retrying$`).FindStringSubmatch(r.stderr)
 				if expiredAt == nil {
@@ -510,14 +517,7 @@ func TestFaults(t *testing.T) {
 				return nil
 			},
 			check: func(t *testing.T, r *faultResult) {
-				if r.errors == 0 {
-					t.Error("the child saw no ExpiredToken, yet AWS's clock jumped past its credentials' expiry")
-				}
-				for _, e := range r.childErrors {
-					if !strings.Contains(e, "ExpiredToken") {
-						t.Errorf("a child error other than ExpiredToken: %s", e)
-					}
-				}
+				r.wantOnlyChildErrors(t, "ExpiredToken", "AWS's clock jumped past its credentials' expiry")
 				// The errors stop with the first renewal after they began
 				// (one call may have been under way with the old keys).
 				first := strings.Index(r.stderr, "go error:")
