@@ -165,3 +165,17 @@ func (s *Server) RevokeKeys(accessKeyID string) bool {
 	delete(s.keys, accessKeyID)
 	return ok
 }
+
+// KeyExpiry returns when the temporary keys accessKeyID stop working, in
+// real time, and false for keys the fake did not issue and for long-term
+// keys. A proxy in front of another service (moto) uses it to hold keys
+// from the fake's SSO portal to the same expiry the fake itself enforces.
+func (s *Server) KeyExpiry(accessKeyID string) (time.Time, bool) {
+	s.mu.Lock()
+	c, ok := s.keys[accessKeyID]
+	s.mu.Unlock()
+	if !ok || c.expires.IsZero() {
+		return time.Time{}, false
+	}
+	return realExpiry(s.clock, c.expires), true
+}

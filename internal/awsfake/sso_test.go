@@ -2,6 +2,7 @@ package awsfake_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
@@ -85,4 +86,23 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestKeyExpiry(t *testing.T) {
+	srv, _ := start(t, awsfake.Options{})
+	tok := srv.IssueSSOToken()
+	out, err := ssoClient(srv).GetRoleCredentials(t.Context(), ssoInput(tok.AccessToken, awsfake.DevAccountID, "Admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := srv.KeyExpiry(aws.ToString(out.RoleCredentials.AccessKeyId))
+	// The wire has milliseconds.
+	if want := time.UnixMilli(out.RoleCredentials.Expiration); !ok || got.Truncate(time.Millisecond).Sub(want) != 0 {
+		t.Errorf("KeyExpiry(portal keys) = %v, %v; want %v, true (what the portal told the client)", got, ok, want)
+	}
+	for _, id := range []string{awsfake.DefaultUserAccessKeyID, "ASIANEVERISSUED00000"} {
+		if got, ok := srv.KeyExpiry(id); ok {
+			t.Errorf("KeyExpiry(%s) = %v, true; want false (long-term or unknown)", id, got)
+		}
+	}
 }

@@ -65,6 +65,7 @@ type ExpiryProxy struct {
 	expires  map[string]time.Time // access key id -> expiry, from STS answers
 	holds    map[string]time.Duration
 	held     map[string]time.Time // stack name -> in progress until
+	started  map[string]time.Time // held stack name -> its last operation started
 	rejected map[string]int       // "service:Operation" -> requests refused as expired
 	issued   map[string]int       // role name (or STS operation) -> temporary keys handed out
 	requests map[string]int       // "service:Operation" -> requests passed upstream
@@ -92,6 +93,7 @@ func StartExpiryProxy(ctx context.Context, upstream string, opts ExpiryProxyOpti
 		expires:  map[string]time.Time{},
 		holds:    map[string]time.Duration{},
 		held:     map[string]time.Time{},
+		started:  map[string]time.Time{},
 		rejected: map[string]int{},
 		issued:   map[string]int{},
 		requests: map[string]int{},
@@ -151,6 +153,8 @@ type ExpiryProxyStats struct {
 	Issued map[string]int
 	// Requests counts requests passed to moto, by "service:Operation".
 	Requests map[string]int
+	// Started tells when the last operation of each held stack started.
+	Started map[string]time.Time
 }
 
 // TotalRejected is the number of requests refused as expired.
@@ -184,7 +188,11 @@ func (p *ExpiryProxy) Stats() ExpiryProxyStats {
 		}
 		return out
 	}
-	return ExpiryProxyStats{Rejected: cp(p.rejected), Issued: cp(p.issued), Requests: cp(p.requests)}
+	started := make(map[string]time.Time, len(p.started))
+	for k, v := range p.started {
+		started[k] = v
+	}
+	return ExpiryProxyStats{Rejected: cp(p.rejected), Issued: cp(p.issued), Requests: cp(p.requests), Started: started}
 }
 
 // call is what the proxy learned of a request before passing it on.
@@ -393,7 +401,9 @@ func (p *ExpiryProxy) startHold(stack string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if d, ok := p.holds[stack]; ok {
-		p.held[stack] = p.now().Add(d)
+		now := p.now()
+		p.started[stack] = now
+		p.held[stack] = now.Add(d)
 	}
 }
 

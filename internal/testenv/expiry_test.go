@@ -268,6 +268,9 @@ func TestExpiryProxyHoldsAStack(t *testing.T) {
 		}
 		return got
 	}
+	if got := p.Stats().Started; !got["Held"].Equal(clock.Now()) || len(got) != 1 {
+		t.Errorf("Started = %v, want Held at %v only", got, clock.Now())
+	}
 	if got := status(); got["Held"] != "CREATE_IN_PROGRESS" || got["Free"] != "CREATE_COMPLETE" {
 		t.Errorf("during the hold: %v; want Held CREATE_IN_PROGRESS, Free CREATE_COMPLETE", got)
 	}

@@ -157,6 +157,22 @@ sso_region = us-east-1
 // seedHome writes the profiles and the SSO token cache of a person who
 // logged in to the fake, and makes the child's TMPDIR.
 func seedHome(home, tmp string, tok awsfake.SSOToken) error {
+	for _, step := range []func() error{
+		func() error { return seedSSOToken(home, tok) },
+		func() error { return os.Mkdir(tmp, 0o700) },
+		func() error { return os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(faultConfig), 0o600) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedSSOToken writes tok where the AWS CLI v2 (and awsauth) keep
+// sso-session corp's token, replacing the file at once as `aws sso login`
+// in another terminal would.
+func seedSSOToken(home string, tok awsfake.SSOToken) error {
 	cacheDir := filepath.Join(home, ".aws", "sso", "cache")
 	cache, err := json.Marshal(map[string]string{
 		"startUrl": awsfake.DefaultStartURL, "region": "us-east-1",
@@ -167,19 +183,15 @@ func seedHome(home, tmp string, tok awsfake.SSOToken) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		return err
+	}
 	sum := sha1.Sum([]byte("corp")) // the AWS CLI's cache key of sso-session corp
 	cachePath := filepath.Join(cacheDir, hex.EncodeToString(sum[:])+".json")
-	for _, step := range []func() error{
-		func() error { return os.MkdirAll(cacheDir, 0o700) },
-		func() error { return os.Mkdir(tmp, 0o700) },
-		func() error { return os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(faultConfig), 0o600) },
-		func() error { return os.WriteFile(cachePath, cache, 0o600) },
-	} {
-		if err := step(); err != nil {
-			return err
-		}
+	if err := os.WriteFile(cachePath+".new", cache, 0o600); err != nil {
+		return err
 	}
-	return nil
+	return os.Rename(cachePath+".new", cachePath)
 }
 
 var goSummary = regexp.MustCompile(`(?m)^client=go calls=(\d+) errors=(\d+) keys=(\d+)$`)
