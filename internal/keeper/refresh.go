@@ -174,7 +174,7 @@ func (k *Keeper) snapshotFor(creds aws.Credentials, obtained, now time.Time) *sn
 // their lifetime is unknown), and otherwise the renewal rule's window.
 func refreshWindow(obtained, expires time.Time, override time.Duration) time.Duration {
 	if override > 0 {
-		if life, ok := renewal.Lifetime(obtained, expires); !ok || override < life {
+		if life, ok := renewal.Lifetime(obtained, expires); !ok || renewal.WindowFits(override, life) {
 			return override
 		}
 	}

@@ -4,10 +4,10 @@
 // to initialise: this package imports only the standard library's time) and
 // the keeper behind exec.
 //
-// Credentials are renewed when less than min(15 min, half their lifetime)
-// remains, the lifetime running from when they were obtained from their
-// source to their expiry. Fifteen minutes because botocore (boto3, the AWS
-// CLI) starts refreshing with 15 minutes left, and from then on asks the
+// Credentials are renewed when min(15 min, half their lifetime) is left,
+// the lifetime running from when they were obtained from their source to
+// their expiry. Fifteen minutes because botocore (boto3, the AWS CLI)
+// starts refreshing with 15 minutes left, and from then on asks the
 // container endpoint again on every request; half the lifetime so that
 // short-lived credentials (test sessions, 40 s in a soak) behave the same,
 // scaled. Measuring from when they were obtained, not from when a process
@@ -30,6 +30,17 @@ func Lifetime(obtained, expires time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return expires.Sub(obtained), true
+}
+
+// WindowFits reports whether a window chosen by hand (exec
+// --refresh-before) can take the rule's place for credentials living life.
+// Only a positive window shorter than the lifetime can: a longer one makes
+// every renewal due as soon as the credentials arrive. The lifetime counts
+// to the second: measured from before the call that obtained the
+// credentials to an expiry stated to the second or millisecond, it is off
+// by a little, and a window of exactly the lifetime must not slip through.
+func WindowFits(window, life time.Duration) bool {
+	return window > 0 && window < life.Round(time.Second)
 }
 
 // Window is how long before expires the credentials are renewed:

@@ -62,3 +62,25 @@ func TestLifetime(t *testing.T) {
 		}
 	}
 }
+
+func TestWindowFits(t *testing.T) {
+	tests := []struct {
+		window, life time.Duration
+		want         bool
+	}{
+		{20 * time.Minute, time.Hour, true},
+		{59 * time.Minute, time.Hour, true},
+		{time.Hour, time.Hour, false},
+		{2 * time.Hour, time.Hour, false},
+		// Measured from before the call, a lifetime comes out a little long.
+		{time.Hour, time.Hour + 3*time.Millisecond, false},
+		{27 * time.Second, 30 * time.Second, true},
+		{0, time.Hour, false},
+		{-time.Minute, time.Hour, false},
+	}
+	for _, tt := range tests {
+		if got := WindowFits(tt.window, tt.life); got != tt.want {
+			t.Errorf("WindowFits(%v, %v) = %v, want %v", tt.window, tt.life, got, tt.want)
+		}
+	}
+}
