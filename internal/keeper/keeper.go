@@ -6,8 +6,8 @@
 // # Refresh policy
 //
 // A refresh starts by awsauth's one renewal rule (internal/renewal): when
-// less than min(15 min, half the lifetime) remains, the lifetime being
-// measured from when the credentials were obtained to their expiry. One-hour
+// min(15 min, half the lifetime) is left, the lifetime being measured from
+// when the credentials were obtained to their expiry. One-hour
 // credentials are renewed with 15 minutes left, 30-second test credentials
 // with 15 seconds left, and one-hour credentials that a cache obtained 40
 // minutes before the keeper started still with 15 minutes left: a provider
