@@ -34,9 +34,10 @@ func (a *app) newCredentialProcessCmd() *cobra.Command {
 		Long: `Print credentials as the AWS SDKs expect from a credential_process command:
 one JSON object (Version 1) on stdout and nothing else.
 
-Credentials are cached under ~/.cache/awsauth (0600) until 15 minutes before
-they expire (half their lifetime when shorter), so a warm call touches no
-network, and many parallel calls on a cold cache make one upstream call.
+Credentials are cached under ~/.cache/awsauth (0600) and served from there
+until min(15 minutes, half their lifetime) is left, the lifetime counting from
+when they were obtained, so a warm call touches no network, and many parallel
+calls on a cold cache make one upstream call.
 Use it to give tools that only read profiles the credentials of any source
 awsauth understands.`,
 		Example: `  # ~/.aws/config

@@ -17,13 +17,15 @@ import (
 	"github.com/awsauth/awsauth/internal/credserver"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/execenv"
+	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/keeper"
+	"github.com/awsauth/awsauth/internal/renewal"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
 type execOptions struct {
 	duration      time.Duration
-	refreshBefore time.Duration
+	refreshBefore refreshBeforeFlag
 	noServer      bool
 	autoLogin     bool
 	quiet         bool
@@ -47,12 +49,14 @@ func (a *app) newExecCmd() *cobra.Command {
 
 awsauth serves the profile's credentials to the command through a local,
 token-protected container-credentials endpoint (127.0.0.1 only) that every
-AWS SDK and the AWS CLI read, and renews them from their source before they
-expire (15 minutes before, or half their lifetime when shorter). When the
-IAM Identity Center session itself ends, awsauth keeps serving the still-valid
-credentials, says so once on stderr, and resumes as soon as you log in again
-in another terminal (awsauth login, or aws sso login); with --auto-login it
-starts the login itself. The command is never killed for it.
+AWS SDK and the AWS CLI read, and renews them from their source when
+min(15 minutes, half their lifetime) is left, the lifetime counting from when
+they were obtained (also when they come from the cache credential-process
+keeps). When the IAM Identity Center session itself ends, awsauth keeps
+serving the still-valid credentials, says so once on stderr, and resumes as
+soon as you log in again in another terminal (awsauth login, or aws sso
+login); with --auto-login it starts the login itself. The command is never
+killed for it.
 
 The command's environment loses variables that would shadow the endpoint
 (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) and gets AWS_REGION,
@@ -73,7 +77,7 @@ command's exit code.`,
 	}
 	f := cmd.Flags()
 	f.DurationVar(&o.duration, "duration", 0, "how long the command will run: warn first when a link of the chain cannot last that long")
-	f.DurationVar(&o.refreshBefore, "refresh-before", 0, "renew this long before expiry (default: 15m, or half the lifetime when shorter)")
+	f.Var(&o.refreshBefore, "refresh-before", "renew this long before expiry, less than the credentials' lifetime (default: min(15m, half the lifetime))")
 	f.BoolVar(&o.noServer, "no-server", false, "no endpoint: put the current keys in the environment (they expire; for tools that cannot read an endpoint)")
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
@@ -85,6 +89,9 @@ command's exit code.`,
 func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	// A Ctrl-C is the child's to handle: the endpoint must outlive it.
 	ctx = context.WithoutCancel(ctx)
+	if err := o.refreshBefore.check(time.Time{}, time.Time{}); err != nil {
+		return err
+	}
 	trace, err := awsconfig.Resolve(ctx, a.request())
 	if err != nil {
 		return err
@@ -115,7 +122,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	}
 	k := keeper.New(keeper.Options{
 		Provider:      provider,
-		RefreshBefore: o.refreshBefore,
+		RefreshBefore: o.refreshBefore.d,
 		NeedsHuman:    needsPerson,
 		OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
 		OnEvent:       a.execEventPrinter(trace, o),
@@ -127,6 +134,11 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	defer k.Stop()
 	creds, err := k.Get()
 	if err != nil {
+		return err
+	}
+	// The lifetime is known now: check the window before anything starts.
+	first := k.Status()
+	if err := o.refreshBefore.check(first.Obtained, first.Expires); err != nil {
 		return err
 	}
 
@@ -221,6 +233,47 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}
 	}
 	return nil
+}
+
+// refreshBeforeFlag is --refresh-before: a duration, kept as typed for
+// messages.
+type refreshBeforeFlag struct {
+	d   time.Duration
+	raw string // "" when not given
+}
+
+func (f *refreshBeforeFlag) String() string { return f.raw }
+func (f *refreshBeforeFlag) Type() string   { return "duration" }
+
+func (f *refreshBeforeFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	f.d, f.raw = d, s
+	return nil
+}
+
+// check rejects a window that is not positive, or not shorter than the
+// lifetime of credentials obtained at obtained and expiring at expires:
+// every renewal would be due as soon as the credentials arrive, one
+// upstream call a second (and a cache write) for the whole run. Zero times,
+// before the first credentials, or credentials whose lifetime is unknown
+// or endless, check only that it is positive.
+func (f *refreshBeforeFlag) check(obtained, expires time.Time) error {
+	if f.raw == "" {
+		return nil
+	}
+	if f.d <= 0 {
+		return &usageError{fmt.Errorf("--refresh-before %s is not positive: give how long before expiry to renew, such as 20m", f.raw)}
+	}
+	life, ok := renewal.Lifetime(obtained, expires)
+	if !ok || renewal.WindowFits(f.d, life) {
+		return nil
+	}
+	life = life.Round(time.Second)
+	return &usageError{hint.With(fmt.Errorf("--refresh-before %s is not shorter than the credentials' lifetime of %s", f.raw, life),
+		fmt.Sprintf("leave --refresh-before out to renew with min(15m, half the lifetime) left, or give less than %s", life))}
 }
 
 func profileLabel(t *awsconfig.Trace) string {

@@ -37,15 +37,22 @@ func (c *Cache) now() time.Time {
 
 func (c *Cache) path(fp string) string { return credfile.Path(c.Dir, fp) }
 
-// Lookup returns cached credentials for fp that are still outside the
-// refresh window, without touching the network.
+// Lookup returns cached credentials for fp that are still fresh by the
+// renewal rule, without touching the network.
 func (c *Cache) Lookup(fp string) (aws.Credentials, bool) {
+	creds, _, ok := c.lookup(fp)
+	return creds, ok
+}
+
+// lookup is Lookup, also telling when the credentials were obtained (zero:
+// the entry does not say).
+func (c *Cache) lookup(fp string) (aws.Credentials, time.Time, bool) {
 	e, ok := credfile.Lookup(c.Dir, fp, c.now())
 	if !ok {
-		return aws.Credentials{}, false
+		return aws.Credentials{}, time.Time{}, false
 	}
 	return aws.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken,
-		CanExpire: true, Expires: e.Expiration, AccountID: e.AccountID, Source: "awsauth-cache"}, true
+		CanExpire: true, Expires: e.Expiration, AccountID: e.AccountID, Source: "awsauth-cache"}, e.Obtained, true
 }
 
 // Get returns fresh cached credentials for fp, or fetches them under the
@@ -128,6 +135,10 @@ func (c *Cache) Clear(fp string) error {
 // with no upstream call; every other Retrieve asks Next and saves what it
 // gets, for the next run. Saving is best effort: a cache that cannot be
 // written is reported through OnSaveError, never as a failed Retrieve.
+//
+// A keeper asks [Provider.RetrieveObtained], to learn when cached
+// credentials were obtained: it then renews them when their fetcher would
+// have, not half-way through what is left of them.
 type Provider struct {
 	Cache       *Cache
 	Key         string
@@ -139,18 +150,26 @@ type Provider struct {
 
 // Retrieve implements [aws.CredentialsProvider].
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, _, err := p.RetrieveObtained(ctx)
+	return c, err
+}
+
+// RetrieveObtained is Retrieve, also telling when the credentials were
+// obtained from their source: for an answer from the cache, what the entry
+// says (zero when it does not), otherwise when the upstream call began.
+func (p *Provider) RetrieveObtained(ctx context.Context) (aws.Credentials, time.Time, error) {
 	if !p.tried.Swap(true) {
-		if c, ok := p.Cache.Lookup(p.Key); ok {
-			return c, nil
+		if c, obtained, ok := p.Cache.lookup(p.Key); ok {
+			return c, obtained, nil
 		}
 	}
 	at := p.Cache.now()
 	c, err := p.Next.Retrieve(ctx)
 	if err != nil {
-		return c, err
+		return c, time.Time{}, err
 	}
 	if err := p.Cache.Put(p.Key, c, at); err != nil && p.OnSaveError != nil {
 		p.OnSaveError(err)
 	}
-	return c, nil
+	return c, at, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/awsauth/awsauth/internal/credfile"
+	"github.com/awsauth/awsauth/internal/renewal"
 )
 
 // FuzzLookup reads arbitrary bytes as a cache entry at an arbitrary time.
@@ -39,8 +40,8 @@ func FuzzLookup(f *testing.F) {
 		if !creds.CanExpire || !creds.Expires.Equal(e.Expiration) {
 			t.Fatalf("a hit with expiry %v (can expire %t), the file says %v", creds.Expires, creds.CanExpire, e.Expiration)
 		}
-		left, window := creds.Expires.Sub(now), credfile.RefreshWindow(e.Obtained, e.Expiration)
-		if left <= 0 || left < window {
+		left, window := creds.Expires.Sub(now), renewal.Window(e.Obtained, e.Expiration)
+		if left <= 0 || left <= window {
 			t.Fatalf("a hit at %v with %v left, inside the refresh window of %v (obtained %v, expires %v)", now, left, window, e.Obtained, e.Expiration)
 		}
 	})

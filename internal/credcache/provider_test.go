@@ -53,6 +53,22 @@ func TestProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("obtained: the cached entry's, then the upstream call's", func(t *testing.T) {
+		c := newCache(t)
+		old := fresh("CACHED")
+		old.Expires = now.Add(20 * time.Minute)
+		if err := c.Put("k", old, now.Add(-40*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		p := &Provider{Cache: c, Key: "k", Next: &countingProvider{next: fresh("UPSTREAM")}}
+		if got, at, err := p.RetrieveObtained(ctx); err != nil || got.AccessKeyID != "CACHED" || !at.Equal(now.Add(-40*time.Minute)) {
+			t.Fatalf("first RetrieveObtained = %q obtained %v, %v; want the cached keys, obtained 40 min ago", got.AccessKeyID, at, err)
+		}
+		if got, at, err := p.RetrieveObtained(ctx); err != nil || got.AccessKeyID != "UPSTREAM" || !at.Equal(now) {
+			t.Fatalf("second RetrieveObtained = %q obtained %v, %v; want upstream's, obtained now", got.AccessKeyID, at, err)
+		}
+	})
+
 	t.Run("cold cache: upstream, then saved", func(t *testing.T) {
 		c := newCache(t)
 		up := &countingProvider{next: fresh("UPSTREAM")}

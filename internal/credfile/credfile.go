@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/awsauth/awsauth/internal/awspath"
+	"github.com/awsauth/awsauth/internal/renewal"
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
@@ -85,24 +86,20 @@ type Entry struct {
 	SessionToken    string    `json:"SessionToken,omitempty"`
 	Expiration      time.Time `json:"Expiration"`
 	AccountID       string    `json:"AccountId,omitempty"`
-	Obtained        time.Time `json:"Obtained"`
+	// Obtained is when the credentials were fetched from their source (as
+	// the fetch began), so that whoever reads the entry measures their
+	// lifetime as the fetcher did, and renews them at the same moment
+	// (internal/renewal). A file without it (the format is awsauth's own:
+	// no other tool reads or writes it, but a hand-made or damaged entry
+	// may lack it) decodes to the zero time, "obtained at an unknown
+	// time", which the rule meets with its widest window, 15 minutes:
+	// never served later than the rule would for any lifetime.
+	Obtained time.Time `json:"Obtained"`
 }
 
-// RefreshWindow is how long before expiry cached credentials stop being
-// handed out: min(15 min, half their lifetime). Callers such as botocore
-// refresh credentials with less than 15 minutes left on every use, so
-// anything handed out must have more.
-func RefreshWindow(obtained, expires time.Time) time.Duration {
-	w := expires.Sub(obtained) / 2
-	if w > 15*time.Minute || w <= 0 {
-		w = 15 * time.Minute
-	}
-	return w
-}
-
-// Lookup returns the entry fp in dir if it holds keys and is still outside
-// its refresh window at now. A missing, unreadable or corrupt file is a
-// miss.
+// Lookup returns the entry fp in dir if it holds keys and is still fresh at
+// now by the renewal rule ([renewal.Fresh]). A missing, unreadable or
+// corrupt file is a miss.
 func Lookup(dir, fp string, now time.Time) (Entry, bool) {
 	data, err := os.ReadFile(Path(dir, fp))
 	if err != nil {
@@ -112,7 +109,7 @@ func Lookup(dir, fp string, now time.Time) (Entry, bool) {
 	if json.Unmarshal(data, &e) != nil || e.AccessKeyID == "" || e.SecretAccessKey == "" {
 		return Entry{}, false
 	}
-	if now.Add(RefreshWindow(e.Obtained, e.Expiration)).After(e.Expiration) {
+	if !renewal.Fresh(e.Obtained, e.Expiration, now) {
 		return Entry{}, false
 	}
 	return e, true

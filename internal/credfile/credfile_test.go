@@ -141,18 +141,72 @@ func TestKeyChangesWithWhatDecidesTheCredentials(t *testing.T) {
 	}
 }
 
-func TestRefreshWindow(t *testing.T) {
-	for _, c := range []struct {
-		lifetime, want time.Duration
+// TestAnswerRenewsByTheRule: the early credential-process path answers
+// from the cache up to the instant the renewal rule makes the entry due
+// (min(15 min, half the lifetime from when it was obtained) before expiry),
+// and not from then on: the same moment exec's keeper renews it.
+func TestAnswerRenewsByTheRule(t *testing.T) {
+	var unknown time.Time
+	tests := []struct {
+		name     string
+		obtained time.Time // zero: the entry does not say
+		life     time.Duration
+		window   time.Duration // renewed this long before expiry
 	}{
-		{time.Hour, 15 * time.Minute},
-		{12 * time.Hour, 15 * time.Minute},
-		{20 * time.Minute, 10 * time.Minute},
-		{30 * time.Second, 15 * time.Second},
-		{0, 15 * time.Minute},
-	} {
-		if got := RefreshWindow(now, now.Add(c.lifetime)); got != c.want {
-			t.Errorf("RefreshWindow(lifetime %v) = %v, want %v", c.lifetime, got, c.want)
-		}
+		{"1h credentials", now, time.Hour, 15 * time.Minute},
+		{"40 s credentials", now, 40 * time.Second, 20 * time.Second},
+		{"12h credentials", now, 12 * time.Hour, 15 * time.Minute},
+		{"20 min credentials", now, 20 * time.Minute, 10 * time.Minute},
+		// Without the time they were obtained, the widest window: never
+		// later than the rule, whatever their lifetime.
+		{"1h credentials, obtained unknown", unknown, time.Hour, 15 * time.Minute},
+		{"40 s credentials, obtained unknown", unknown, 40 * time.Second, 15 * time.Minute},
+	}
+	args := []string{"credential-process", "--profile", "dev"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := home(t, nil)
+			e := fresh()
+			e.Obtained, e.Expiration = tt.obtained, now.Add(tt.life)
+			put(t, env, "dev", e)
+			due := e.Expiration.Add(-tt.window)
+			for _, c := range []struct {
+				at   time.Time
+				want bool
+			}{
+				{now, due.After(now)},
+				{due.Add(-time.Millisecond), true},
+				{due, false},
+				{due.Add(time.Second), false},
+			} {
+				var out bytes.Buffer
+				handled, err := Answer(args, env, c.at, &out)
+				if err != nil || handled != c.want {
+					t.Errorf("with %v left: handled %v, %v; want %v (renewal due with %v left)", e.Expiration.Sub(c.at), handled, err, c.want, tt.window)
+				}
+			}
+		})
+	}
+}
+
+// TestEntryWithoutObtained: a cache file without the Obtained field (the
+// format is awsauth's own; a hand-written or truncated entry) counts as
+// obtained at an unknown time, and gets the widest window.
+func TestEntryWithoutObtained(t *testing.T) {
+	env := home(t, nil)
+	dir := DirFor(env)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data := `{"AccessKeyId":"ASIAOLD","SecretAccessKey":"s","SessionToken":"t","Expiration":"2026-11-24T12:20:00Z"}`
+	if err := os.WriteFile(Path(dir, Key("dev", env)), []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := Lookup(dir, Key("dev", env), now.Add(5*time.Minute-time.Second))
+	if !ok || !e.Obtained.IsZero() {
+		t.Fatalf("with 15m1s left: Lookup = %+v, %v; want a hit, obtained unknown", e.Obtained, ok)
+	}
+	if _, ok := Lookup(dir, Key("dev", env), now.Add(5*time.Minute)); ok {
+		t.Error("with 15m0s left: a hit; want a miss")
 	}
 }

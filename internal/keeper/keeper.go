@@ -5,12 +5,17 @@
 //
 // # Refresh policy
 //
-// A refresh starts when less than min(15 min, half the lifetime) remains, the
-// lifetime being measured from when the credentials were obtained to their
-// expiry: one-hour credentials are renewed with 15 minutes left, 30-second
-// test credentials with 15 seconds left. With a healthy upstream, what [Keeper.Get]
-// hands out therefore always has more than min(5 min, a quarter of the
-// lifetime) left. Credentials that never expire are never refreshed.
+// A refresh starts by awsauth's one renewal rule (internal/renewal): when
+// min(15 min, half the lifetime) is left, the lifetime being measured from
+// when the credentials were obtained to their expiry. One-hour
+// credentials are renewed with 15 minutes left, 30-second test credentials
+// with 15 seconds left, and one-hour credentials that a cache obtained 40
+// minutes before the keeper started still with 15 minutes left: a provider
+// that can answer with credentials obtained earlier says when
+// ([ObtainedProvider]). With a healthy upstream, what [Keeper.Get] hands out
+// therefore has at least min(15 min, half the lifetime) left, but for the
+// moments a renewal takes. Credentials that never expire are never
+// refreshed.
 //
 // [Keeper.Get] never waits for the network: it answers from memory, so a slow,
 // throttled or failing upstream (or one waiting for a person to log in) never
@@ -37,9 +42,6 @@ import (
 
 // Defaults for the zero values of [Options].
 const (
-	// DefaultRefreshBefore is the longest refresh window: botocore starts
-	// refreshing with 15 minutes left (and insists at 10).
-	DefaultRefreshBefore = 15 * time.Minute
 	// DefaultLoginPollInterval is how often an upstream that needs a login is
 	// asked again: cheap (the SSO provider reads the shared cache), and quick
 	// enough that a login elsewhere is noticed within seconds.
@@ -60,10 +62,15 @@ const (
 
 // Options configures a [Keeper].
 type Options struct {
-	// Provider is the upstream source of credentials. Required.
+	// Provider is the upstream source of credentials. Required. If it is an
+	// [ObtainedProvider], the lifetime of what it returns is measured from
+	// when it says they were obtained; otherwise from when the call began.
 	Provider aws.CredentialsProvider
-	// RefreshBefore, when positive, replaces the default refresh window of
-	// min(15 min, half the lifetime).
+	// RefreshBefore, when positive, replaces the renewal rule's window of
+	// min(15 min, half the lifetime), for credentials that live longer than
+	// it. For credentials that do not, it would make every renewal due as
+	// soon as they arrive (one upstream call a second): the rule applies to
+	// them instead.
 	RefreshBefore time.Duration
 	// NeedsHuman reports whether an upstream error can only be cured by a
 	// person (IAM Identity Center session ended, MFA code needed). Nil means
@@ -89,6 +96,15 @@ type Options struct {
 	// Now reads the clock. Nil means time.Now. Waits use real timers, so
 	// tests run the keeper inside a testing/synctest bubble.
 	Now func() time.Time
+}
+
+// An ObtainedProvider is a credentials provider that may answer with
+// credentials obtained from their source earlier, a cache: it says when.
+// A zero time means it does not know, and the renewal rule then takes its
+// widest window.
+type ObtainedProvider interface {
+	aws.CredentialsProvider
+	RetrieveObtained(ctx context.Context) (creds aws.Credentials, obtained time.Time, err error)
 }
 
 // Keeper serves credentials from memory and renews them in the background.
@@ -122,7 +138,9 @@ type Keeper struct {
 
 // snapshot is one immutable view of the credentials in memory.
 type snapshot struct {
-	creds    aws.Credentials
+	creds aws.Credentials
+	// obtained is when creds were obtained from their source; zero when
+	// unknown.
 	obtained time.Time
 	// due is when the next upstream call is planned; zero means never.
 	due time.Time
@@ -187,7 +205,7 @@ func (k *Keeper) Start(ctx context.Context) error {
 	k.phase = starting
 	k.mu.Unlock()
 
-	creds, now, err := k.firstFetch(ctx)
+	creds, obtained, now, err := k.firstFetch(ctx)
 	if err != nil {
 		k.mu.Lock()
 		k.lastErr = err
@@ -198,7 +216,7 @@ func (k *Keeper) Start(ctx context.Context) error {
 		return err
 	}
 
-	k.snap.Store(k.snapshotFor(creds, now))
+	k.snap.Store(k.snapshotFor(creds, obtained, now))
 	runCtx, cancel := context.WithCancel(ctx)
 	k.mu.Lock()
 	if k.phase != starting { // Stop was called meanwhile
@@ -220,22 +238,22 @@ func (k *Keeper) Start(ctx context.Context) error {
 
 // firstFetch is Start's fetch: one upstream call, or, when the upstream
 // needs a person and a login hook is set, a login and one more call.
-func (k *Keeper) firstFetch(ctx context.Context) (aws.Credentials, time.Time, error) {
-	creds, now, err := k.fetchOnce(ctx)
+func (k *Keeper) firstFetch(ctx context.Context) (creds aws.Credentials, obtained, now time.Time, err error) {
+	creds, obtained, now, err = k.fetchOnce(ctx)
 	if err == nil || !k.needsHuman(err) || k.opts.OnNeedsLogin == nil || ctx.Err() != nil {
-		return creds, now, err
+		return creds, obtained, now, err
 	}
 	k.emit(Event{Kind: EventNeedsLogin, Time: now, Err: err})
 	if herr := k.opts.OnNeedsLogin(ctx); herr != nil {
 		k.emit(Event{Kind: EventLoginFailed, Time: k.now(), Err: herr})
-		return creds, now, fmt.Errorf("%w; the login failed: %w", err, herr)
+		return creds, obtained, now, fmt.Errorf("%w; the login failed: %w", err, herr)
 	}
 	return k.fetchOnce(ctx)
 }
 
-func (k *Keeper) fetchOnce(ctx context.Context) (aws.Credentials, time.Time, error) {
-	creds, err := k.opts.Provider.Retrieve(ctx)
-	now := k.now()
+func (k *Keeper) fetchOnce(ctx context.Context) (creds aws.Credentials, obtained, now time.Time, err error) {
+	creds, obtained, err = k.retrieve(ctx)
+	now = k.now()
 	if err == nil {
 		err = checkFresh(creds, nil, now)
 	}
@@ -244,7 +262,18 @@ func (k *Keeper) fetchOnce(ctx context.Context) (aws.Credentials, time.Time, err
 		k.failures++
 		k.mu.Unlock()
 	}
-	return creds, now, err
+	return creds, obtained, now, err
+}
+
+// retrieve makes one upstream call, and says when what it returns was
+// obtained: as the provider says, or else as the call began.
+func (k *Keeper) retrieve(ctx context.Context) (aws.Credentials, time.Time, error) {
+	if p, ok := k.opts.Provider.(ObtainedProvider); ok {
+		return p.RetrieveObtained(ctx)
+	}
+	at := k.now()
+	creds, err := k.opts.Provider.Retrieve(ctx)
+	return creds, at, err
 }
 
 // Stop ends background refreshing and waits for the goroutine (and a running
@@ -317,6 +346,9 @@ type Status struct {
 	// Expires is when the credentials in memory expire; zero when there are
 	// none or they never expire.
 	Expires time.Time
+	// Obtained is when the credentials in memory were obtained from their
+	// source; zero when there are none or their provider did not know.
+	Obtained time.Time
 	// NextAttempt is when the next upstream call is planned; zero if none.
 	NextAttempt time.Time
 	// Refreshes counts successful background refreshes (not the first fetch).
@@ -344,6 +376,7 @@ func (k *Keeper) Status() Status {
 	}
 	if s != nil {
 		st.Expires = expiresOf(s.creds)
+		st.Obtained = s.obtained
 		st.NextAttempt = s.due
 	}
 	return st

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/awsauth/awsauth/internal/renewal"
 )
 
 const (
@@ -166,12 +168,14 @@ func (r *recorder) all() []seen {
 	return append([]seen(nil), r.events...)
 }
 
-// newKeeper wires a keeper to u with an event recorder; it is stopped when
-// the test ends.
+// newKeeper wires a keeper to u (unless opts names another provider) with
+// an event recorder; it is stopped when the test ends.
 func newKeeper(t *testing.T, u *upstream, opts Options) (*Keeper, *recorder) {
 	t.Helper()
 	r := &recorder{}
-	opts.Provider = u
+	if opts.Provider == nil {
+		opts.Provider = u
+	}
 	opts.OnEvent = r.on
 	k := New(opts)
 	r.k = k
@@ -274,21 +278,36 @@ func TestStartRetriesAfterFailure(t *testing.T) {
 	})
 }
 
+// TestRefreshWindow: the renewal rule (its own table is in
+// internal/renewal), or a --refresh-before override shorter than the
+// lifetime.
 func TestRefreshWindow(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	var unknown time.Time
 	tests := []struct {
-		life, override, want time.Duration
+		obtained time.Time
+		life     time.Duration // from t0 to expiry
+		override time.Duration
+		want     time.Duration
 	}{
-		{12 * time.Hour, 0, 15 * time.Minute},
-		{time.Hour, 0, 15 * time.Minute},
-		{30 * time.Minute, 0, 15 * time.Minute},
-		{20 * time.Minute, 0, 10 * time.Minute},
-		{15 * time.Minute, 0, 450 * time.Second},
-		{30 * time.Second, 0, 15 * time.Second},
-		{time.Hour, 5 * time.Minute, 5 * time.Minute},
+		{t0, 12 * time.Hour, 0, 15 * time.Minute},
+		{t0, time.Hour, 0, 15 * time.Minute},
+		{t0.Add(-40 * time.Minute), 20 * time.Minute, 0, 15 * time.Minute},
+		{t0, 20 * time.Minute, 0, 10 * time.Minute},
+		{t0, 30 * time.Second, 0, 15 * time.Second},
+		{unknown, 30 * time.Second, 0, 15 * time.Minute},
+		{t0, time.Hour, 5 * time.Minute, 5 * time.Minute},
+		{t0, time.Hour, 59 * time.Minute, 59 * time.Minute},
+		{t0.Add(-40 * time.Minute), 20 * time.Minute, 50 * time.Minute, 50 * time.Minute},
+		{t0, time.Hour, time.Hour, 15 * time.Minute},
+		{t0, time.Hour, 2 * time.Hour, 15 * time.Minute},
+		{t0, 30 * time.Second, 27 * time.Second, 27 * time.Second},
+		{t0, 30 * time.Second, 30 * time.Second, 15 * time.Second},
+		{unknown, time.Hour, 20 * time.Minute, 20 * time.Minute},
 	}
 	for _, tt := range tests {
-		if got := refreshWindow(tt.life, tt.override); got != tt.want {
-			t.Errorf("refreshWindow(%v, %v) = %v, want %v", tt.life, tt.override, got, tt.want)
+		if got := refreshWindow(tt.obtained, t0.Add(tt.life), tt.override); got != tt.want {
+			t.Errorf("refreshWindow(obtained %v, expires %v, override %v) = %v, want %v", tt.obtained, t0.Add(tt.life), tt.override, got, tt.want)
 		}
 	}
 }
@@ -333,7 +352,7 @@ func TestHealthyUpstreamSoak(t *testing.T) {
 				}
 				t.Logf("least time left on served credentials: %v", least)
 
-				window := refreshWindow(tt.life, 0)
+				window := renewal.Window(start, start.Add(tt.life))
 				calls := u.callsCopy()
 				for i, c := range calls[1:] {
 					// Refreshed when the window opens: 15 min before expiry for
@@ -869,17 +888,18 @@ func TestNoSecretsInOutput(t *testing.T) {
 
 func TestRefreshBeforeOverride(t *testing.T) {
 	tests := []struct {
-		name          string
-		override      time.Duration
-		run           time.Duration
-		wantLeft      time.Duration // at the first refresh
-		wantCalls     int
-		wantEverySecs bool
+		name      string
+		override  time.Duration
+		wantLeft  time.Duration // at the first refresh
+		wantCalls int           // in an hour
 	}{
-		{"20 min", 20 * time.Minute, time.Hour, 20 * time.Minute, 2, false},
-		// A window longer than the lifetime makes every refresh due at
-		// once; calls are still spaced by the backoff step (1 s).
-		{"longer than the lifetime", 2 * time.Hour, time.Minute, time.Hour - time.Second, 61, true},
+		{"20 min", 20 * time.Minute, 20 * time.Minute, 2},
+		{"59 min", 59 * time.Minute, 59 * time.Minute, 61}, // every minute, as asked
+		// A window not shorter than the lifetime would make every renewal
+		// due at once, one upstream call a second for the whole run: the
+		// rule applies instead (exec refuses such a window up front).
+		{"as long as the lifetime", time.Hour, 15 * time.Minute, 2},
+		{"longer than the lifetime", 2 * time.Hour, 15 * time.Minute, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -894,18 +914,13 @@ func TestRefreshBeforeOverride(t *testing.T) {
 				if err := k.Start(t.Context()); err != nil {
 					t.Fatal(err)
 				}
-				sleep(tt.run)
+				sleep(time.Hour)
 				calls := u.callsCopy()
 				if len(calls) != tt.wantCalls {
-					t.Fatalf("%d upstream calls in %v, want %d", len(calls), tt.run, tt.wantCalls)
+					t.Fatalf("%d upstream calls in an hour, want %d", len(calls), tt.wantCalls)
 				}
 				if calls[1].left != tt.wantLeft {
 					t.Errorf("first refresh with %v left, want %v", calls[1].left, tt.wantLeft)
-				}
-				for i := 2; tt.wantEverySecs && i < len(calls); i++ {
-					if d := calls[i].at.Sub(calls[i-1].at); d != time.Second {
-						t.Fatalf("calls %d and %d are %v apart, want 1s", i-1, i, d)
-					}
 				}
 			})
 		})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/awsauth/awsauth/internal/renewal"
 )
 
 // run is the refresh goroutine: the only caller of the upstream provider
@@ -62,7 +64,7 @@ func (k *Keeper) attempt(ctx context.Context) {
 	k.mu.Unlock()
 
 	rctx, cancel := context.WithTimeout(ctx, k.opts.RefreshTimeout)
-	creds, err := k.opts.Provider.Retrieve(rctx)
+	creds, obtained, err := k.retrieve(rctx)
 	cancel()
 	if ctx.Err() != nil { // stopping: not the upstream's failure
 		k.mu.Lock()
@@ -78,14 +80,14 @@ func (k *Keeper) attempt(ctx context.Context) {
 		err = checkFresh(creds, cur, now)
 	}
 	if err == nil {
-		k.succeeded(creds, now)
+		k.succeeded(creds, obtained, now)
 	} else {
 		k.failed(ctx, cur, err, now)
 	}
 }
 
-func (k *Keeper) succeeded(creds aws.Credentials, now time.Time) {
-	k.snap.Store(k.snapshotFor(creds, now))
+func (k *Keeper) succeeded(creds aws.Credentials, obtained, now time.Time) {
+	k.snap.Store(k.snapshotFor(creds, obtained, now))
 	k.streak = 0
 	k.inLogin = false
 	k.mu.Lock()
@@ -154,26 +156,29 @@ func (k *Keeper) loginFinished(err error) {
 	k.snap.Store(&next)
 }
 
-// snapshotFor plans the refresh of creds obtained at now.
-func (k *Keeper) snapshotFor(creds aws.Credentials, now time.Time) *snapshot {
-	s := &snapshot{creds: creds, obtained: now}
+// snapshotFor plans the refresh of creds, obtained from their source at
+// obtained (zero: unknown) and handed to the keeper at now.
+func (k *Keeper) snapshotFor(creds aws.Credentials, obtained, now time.Time) *snapshot {
+	s := &snapshot{creds: creds, obtained: obtained}
 	if !creds.CanExpire {
 		return s
 	}
-	life := creds.Expires.Sub(now)
-	s.due = creds.Expires.Add(-refreshWindow(life, k.opts.RefreshBefore))
+	s.due = creds.Expires.Add(-refreshWindow(obtained, creds.Expires, k.opts.RefreshBefore))
 	// However the window is set, never call the upstream back to back.
-	s.due = maxTime(s.due, now.Add(backoffStep(life)))
+	s.due = maxTime(s.due, now.Add(backoffStep(lifetime(s))))
 	return s
 }
 
-// refreshWindow is how long before expiry credentials living life are
-// renewed: min(15 min, life/2) unless override is positive.
-func refreshWindow(life, override time.Duration) time.Duration {
+// refreshWindow is how long before expires credentials obtained at obtained
+// are renewed: override, when positive and shorter than their lifetime (or
+// their lifetime is unknown), and otherwise the renewal rule's window.
+func refreshWindow(obtained, expires time.Time, override time.Duration) time.Duration {
 	if override > 0 {
-		return override
+		if life, ok := renewal.Lifetime(obtained, expires); !ok || renewal.WindowFits(override, life) {
+			return override
+		}
 	}
-	return min(DefaultRefreshBefore, life/2)
+	return renewal.Window(obtained, expires)
 }
 
 // backoff is the delay before retrying after the n-th consecutive failure:
@@ -207,11 +212,14 @@ func backoffCeil(life time.Duration) time.Duration {
 	return max(backoffStep(life), min(backoffCap, life/20))
 }
 
+// lifetime is how long the credentials of s live; zero when they never
+// expire or it is unknown, which backoff takes as long.
 func lifetime(s *snapshot) time.Duration {
 	if s == nil || !s.creds.CanExpire {
 		return 0
 	}
-	return s.creds.Expires.Sub(s.obtained)
+	life, _ := renewal.Lifetime(s.obtained, s.creds.Expires)
+	return life
 }
 
 // errNotFresher is wrapped when the upstream hands back credentials that
