@@ -21,8 +21,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/iostreams"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
@@ -250,9 +250,14 @@ func (a *app) request() awsconfig.Request {
 	return awsconfig.Request{Profile: a.g.profile, Region: a.g.region, Env: a.deps.Env}
 }
 
-func (a *app) credDeps() credsource.Deps {
-	return credsource.Deps{Env: a.deps.Env, HTTPClient: a.deps.HTTPClient, Now: a.deps.Now, MFAToken: a.deps.MFAPrompt}
+// sessionDeps is what every command's credential session gets.
+func (a *app) sessionDeps() session.Deps {
+	return session.Deps{Env: a.deps.Env, HTTPClient: a.deps.HTTPClient, Now: a.deps.Now, MFAToken: a.deps.MFAPrompt, Debugf: a.debugf}
 }
+
+// clients builds AWS clients that need no credential session (the IAM
+// Identity Center portal and OIDC).
+func (a *app) clients() session.Clients { return a.sessionDeps().Clients() }
 
 func (a *app) newVersionCmd() *cobra.Command {
 	return &cobra.Command{

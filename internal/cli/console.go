@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/session"
 )
 
 // defaultFederationEndpoint is AWS's console sign-in federation endpoint.
@@ -47,7 +47,7 @@ or an SSO profile.`,
 }
 
 func (a *app) runConsole(ctx context.Context, print bool, destination string) error {
-	creds, _, err := credsource.Cached(ctx, a.request(), a.credDeps(), a.cache())
+	creds, _, _, err := session.Cached(ctx, a.request(), a.sessionDeps())
 	if err != nil {
 		return err
 	}

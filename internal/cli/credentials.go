@@ -9,10 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credfile"
-	"github.com/awsauth/awsauth/internal/credsource"
+	"github.com/awsauth/awsauth/internal/session"
 )
 
 func (a *app) cache() *credcache.Cache {
@@ -47,7 +46,7 @@ awsauth understands.`,
   awsauth credential-process --profile deploy | jq .Expiration`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			creds, hit, err := credsource.Cached(cmd.Context(), a.request(), a.credDeps(), a.cache())
+			creds, hit, _, err := session.Cached(cmd.Context(), a.request(), a.sessionDeps())
 			if err != nil {
 				return err
 			}
@@ -77,14 +76,19 @@ Formats: env (POSIX shell, default), fish, powershell, dotenv, json
 			if !ok {
 				return &usageError{fmt.Errorf("unknown --format %q: use env, fish, powershell, dotenv or json", format)}
 			}
-			creds, _, err := credsource.Cached(cmd.Context(), a.request(), a.credDeps(), a.cache())
+			creds, _, s, err := session.Cached(cmd.Context(), a.request(), a.sessionDeps())
 			if err != nil {
 				return err
 			}
 			region := a.g.region
 			if region == "" {
-				if tr, err := awsconfig.Resolve(cmd.Context(), a.request()); err == nil {
-					region = tr.Region
+				if s == nil {
+					// A warm answer resolved nothing: the region is all
+					// that is missing.
+					s, err = session.Open(cmd.Context(), a.request(), a.sessionDeps())
+				}
+				if err == nil {
+					region = s.Trace.Region
 				}
 			}
 			if err := render(a.deps.IO.Out, creds, region); err != nil {

@@ -248,8 +248,12 @@ func (a *app) runDemoDeployment(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client := sts.NewFromConfig(cfg)
-	cfn := cloudformation.NewFromConfig(cfg)
+	// The deployment plays a user's tool: its credentials come from the
+	// SDK's default chain (awsauth exec's endpoint), its clients from the
+	// one builder.
+	clients := a.clients()
+	client := clients.STS(cfg.Region, cfg.Credentials)
+	cfn := clients.CloudFormation(cfg.Region, cfg.Credentials)
 	w := a.deps.IO.ErrOut
 	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
 		StackName: aws.String(demoStackName), TemplateBody: aws.String(demoStack(a.deps.Env.Get("AWSAUTH_DEMO_FAIL") == "1")),

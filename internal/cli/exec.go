@@ -13,13 +13,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credserver"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/execenv"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/keeper"
 	"github.com/awsauth/awsauth/internal/renewal"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
@@ -92,10 +91,12 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	if err := o.refreshBefore.check(time.Time{}, time.Time{}); err != nil {
 		return err
 	}
-	trace, err := awsconfig.Resolve(ctx, a.request())
+	s, err := session.Open(ctx, a.request(), a.sessionDeps())
 	if err != nil {
 		return err
 	}
+	defer s.Close()
+	trace := s.Trace
 	for _, w := range trace.Warnings {
 		switch w.ID {
 		case "js-sdk-v2-load-config", "container-shadowed", "botocore-region", "role-chaining":
@@ -108,30 +109,17 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	for _, w := range durationWarnings(trace, o.duration, a.deps.Env, a.deps.Now()) {
 		fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %s\n", w)
 	}
-	deps := a.credDeps()
-	upstream, err := credsource.New(trace, deps)
-	if err != nil {
-		return err
-	}
 	// The first credentials come from the cache credential-process keeps
 	// when it holds fresh ones (no upstream call before the command
 	// starts); every renewal goes upstream and is saved there.
-	provider := &credcache.Provider{
-		Cache: a.cache(), Key: credsource.CacheKey(a.request()), Next: upstream,
-		OnSaveError: func(err error) { a.debugf("exec: credential cache not written: %v", err) },
-	}
-	k := keeper.New(keeper.Options{
-		Provider:      provider,
+	k, err := s.Keep(ctx, session.KeepOptions{
 		RefreshBefore: o.refreshBefore.d,
-		NeedsHuman:    needsPerson,
 		OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
 		OnEvent:       a.execEventPrinter(trace, o),
-		Now:           a.deps.Now,
 	})
-	if err := k.Start(ctx); err != nil {
+	if err != nil {
 		return err
 	}
-	defer k.Stop()
 	creds, err := k.Get()
 	if err != nil {
 		return err
@@ -199,7 +187,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		if now == nil {
 			now = a.deps.Now
 		}
-		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, now, childDone) }()
+		go func() { watched <- a.execWatch(ctx, s, k, o.watch, now, childDone) }()
 	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
@@ -283,14 +271,6 @@ func profileLabel(t *awsconfig.Trace) string {
 	return "profile " + t.Profile
 }
 
-// needsPerson reports whether an upstream error can only be cured by a
-// person: a new IAM Identity Center login, or an MFA code.
-func needsPerson(err error) bool {
-	var login *credsource.LoginRequiredError
-	var mfa *credsource.MFARequiredError
-	return errors.As(err, &login) || errors.As(err, &mfa)
-}
-
 // execEventPrinter tells the person what the keeper does, on stderr (the
 // terminal), never on the child's stdout.
 func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keeper.Event) {
@@ -338,7 +318,7 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 			fmt.Fprintf(w, "awsauth: login failed: %v\n", e.Err)
 		case keeper.EventExpired:
 			expired = true
-			if needsPerson(e.Err) {
+			if session.NeedsPerson(e.Err) {
 				fmt.Fprintf(w, "awsauth: the credentials have expired and could not be renewed (%v); AWS calls of the command will fail until you log in\n", e.Err)
 				return
 			}

@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-
-	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/keeper"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/stackwatch"
 )
 
@@ -19,14 +15,10 @@ import (
 // operation that starts after since (the stack may not exist yet, or hold
 // an older one), then follows it to its end, even after the child is gone.
 // childDone is closed when the child exits.
-func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, now func() time.Time, childDone <-chan struct{}) watchResult {
+func (a *app) execWatch(ctx context.Context, s *session.Session, k *keeper.Keeper, stack string, now func() time.Time, childDone <-chan struct{}) watchResult {
 	since := now()
-	cfg := credsource.Config(trace, a.credDeps(), k)
-	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
-		if ep := credsource.Endpoint(a.deps.Env, "CLOUDFORMATION"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
+	trace := s.Trace
+	client := s.CloudFormation("")
 	r := &watchRenderer{a: a, k: k, w: a.deps.IO.ErrOut, prefix: "awsauth watch: ", milestones: true, snaps: map[string]stackwatch.Snapshot{}}
 	wait := 3 * time.Second
 	childGone := false

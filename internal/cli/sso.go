@@ -9,11 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
 	"github.com/awsauth/awsauth/internal/ssotoken"
@@ -87,14 +85,8 @@ func sessionOf(s *awsconfig.SSOSettings) ssotoken.Session {
 }
 
 func (a *app) flow(s ssotoken.Session) *ssotoken.Flow {
-	cfg := aws.Config{Region: s.Region, HTTPClient: a.deps.HTTPClient, Credentials: aws.AnonymousCredentials{}}
-	oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
-		if ep := credsource.Endpoint(a.deps.Env, "SSO_OIDC"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
 	return &ssotoken.Flow{
-		OIDC:       oidc,
+		OIDC:       a.clients().SSOOIDC(s.Region),
 		Store:      ssotoken.NewStore(awsconfig.HomeDir(a.deps.Env)),
 		Now:        a.deps.Now,
 		ClientName: "awsauth",
@@ -204,7 +196,7 @@ func (a *app) loginSummary(ctx context.Context, t *ssoTarget, tok *ssotoken.Toke
 	if t.profile != "" {
 		req := a.request()
 		req.Profile = t.profile
-		if rep, err := status.Check(ctx, status.Options{Request: req, Deps: a.credDeps(), Now: a.deps.Now}); err == nil {
+		if rep, err := status.Check(ctx, status.Options{Request: req, Deps: a.sessionDeps(), Now: a.deps.Now}); err == nil {
 			res.Identity = rep.Identity
 		} else {
 			a.debugf("identity after login: %v", err)
@@ -299,12 +291,7 @@ until they expire (AWS cannot recall them).`,
 			defer unlock()
 			tok, rerr := store.ReadToken(t.session.CacheKey())
 			if rerr == nil && tok.AccessToken != "" && tok.Valid(a.deps.Now()) {
-				cfg := aws.Config{Region: t.session.Region, HTTPClient: a.deps.HTTPClient, Credentials: aws.AnonymousCredentials{}}
-				portal := sso.NewFromConfig(cfg, func(o *sso.Options) {
-					if ep := credsource.Endpoint(a.deps.Env, "SSO"); ep != "" {
-						o.BaseEndpoint = aws.String(ep)
-					}
-				})
+				portal := a.clients().SSO(t.session.Region)
 				if _, err := portal.Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(tok.AccessToken)}); err != nil {
 					fmt.Fprintf(a.deps.IO.ErrOut, "warning: the portal did not confirm the logout (%v); removing the local token anyway\n", identity.Classify(err))
 				}

@@ -56,7 +56,7 @@ func (a *app) runStatus(ctx context.Context, o statusOptions) error {
 	}
 	rep, err := status.Check(ctx, status.Options{
 		Request: a.request(),
-		Deps:    a.credDeps(),
+		Deps:    a.sessionDeps(),
 		Offline: o.offline,
 		Now:     a.deps.Now,
 		Debugf:  a.debugf,

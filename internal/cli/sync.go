@@ -6,13 +6,10 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/atomicfile"
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
 	"github.com/awsauth/awsauth/internal/profilesync"
@@ -52,12 +49,7 @@ is kept as config.awsauth.bak.
 			if err != nil || !tok.Valid(a.deps.Now()) {
 				return hint.With(&ssotoken.ReloginError{Session: t.session, Why: "no valid token in the SSO cache", Err: err}, "run: awsauth login --sso-session "+t.session.Name)
 			}
-			cfg := aws.Config{Region: t.session.Region, HTTPClient: a.deps.HTTPClient, Credentials: aws.AnonymousCredentials{}}
-			portal := sso.NewFromConfig(cfg, func(o *sso.Options) {
-				if ep := credsource.Endpoint(a.deps.Env, "SSO"); ep != "" {
-					o.BaseEndpoint = aws.String(ep)
-				}
-			})
+			portal := a.clients().SSO(t.session.Region)
 			as, err := profilesync.List(ctx, portal, tok.AccessToken)
 			if err != nil {
 				return identity.Classify(err)

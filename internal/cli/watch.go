@@ -14,11 +14,10 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/spf13/cobra"
 
-	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
 	"github.com/awsauth/awsauth/internal/keeper"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/stackwatch"
 )
 
@@ -71,35 +70,27 @@ rollback is still running ends the watch at once unless --wait-rollback.`,
 }
 
 // watchClient builds a CloudFormation client whose credentials are kept
-// fresh by a keeper for as long as the watch runs.
-func (a *app) watchClient(ctx context.Context) (*cloudformation.Client, *keeper.Keeper, *awsconfig.Trace, error) {
-	trace, err := awsconfig.Resolve(ctx, a.request())
+// fresh by the session's keeper for as long as the watch runs; the person
+// is told, as under exec, when the IAM Identity Center session ends.
+func (a *app) watchClient(ctx context.Context) (*cloudformation.Client, *keeper.Keeper, *session.Session, error) {
+	s, err := session.Open(ctx, a.request(), a.sessionDeps())
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := credsource.New(trace, a.credDeps())
+	k, err := s.Keep(ctx, session.KeepOptions{OnEvent: a.execEventPrinter(s.Trace, execOptions{quiet: true})})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	k := keeper.New(keeper.Options{Provider: p, Now: a.deps.Now})
-	if err := k.Start(ctx); err != nil {
-		return nil, nil, nil, err
-	}
-	cfg := credsource.Config(trace, a.credDeps(), k)
-	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
-		if ep := credsource.Endpoint(a.deps.Env, "CLOUDFORMATION"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
-	return client, k, trace, nil
+	return s.CloudFormation(""), k, s, nil
 }
 
 func (a *app) runWatch(ctx context.Context, o watchOptions, stacks []string) error {
-	client, k, trace, err := a.watchClient(ctx)
+	client, k, s, err := a.watchClient(ctx)
 	if err != nil {
 		return err
 	}
-	defer k.Stop()
+	defer s.Close()
+	trace := s.Trace
 	if o.all {
 		stacks, err = stacksInProgress(ctx, client)
 		if err != nil {

@@ -1,15 +1,10 @@
 package credsource
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credfile"
 )
 
@@ -34,36 +29,16 @@ func (e *SelfReferenceError) Hints() []string {
 	return []string{"pass the profile that holds the real source: credential_process = awsauth credential-process --profile SOURCE, where SOURCE uses SSO, keys or a role"}
 }
 
-// Cached returns credentials for req from the file cache, resolving and
-// fetching only when the cache has nothing fresh. hit reports a warm call.
-func Cached(ctx context.Context, req awsconfig.Request, d Deps, cache *credcache.Cache) (creds aws.Credentials, hit bool, err error) {
-	key := CacheKey(req)
-	if c, ok := cache.Lookup(key); ok {
-		return c, true, nil
-	}
-	trace, err := awsconfig.Resolve(ctx, req)
-	if err != nil {
-		return aws.Credentials{}, false, err
-	}
+// CheckSelfReference refuses a trace in which a credential_process hop
+// runs awsauth credential-process for its own profile: it would call
+// itself forever.
+func CheckSelfReference(trace *awsconfig.Trace, req awsconfig.Request) error {
 	for _, h := range trace.Hops {
 		if h.Kind == awsconfig.KindProcess && callsItself(h, req) {
-			return aws.Credentials{}, false, &SelfReferenceError{Profile: h.Profile, Command: h.CredentialProcess}
+			return &SelfReferenceError{Profile: h.Profile, Command: h.CredentialProcess}
 		}
 	}
-	p, err := New(trace, d)
-	if err != nil {
-		return aws.Credentials{}, false, err
-	}
-	return cache.Get(ctx, key, func(ctx context.Context) (aws.Credentials, error) {
-		c, err := p.Retrieve(ctx)
-		if err != nil {
-			return c, err
-		}
-		if !c.HasKeys() {
-			return c, errors.New("the source returned no keys")
-		}
-		return c, nil
-	})
+	return nil
 }
 
 // callsItself reports whether a credential_process hop runs awsauth

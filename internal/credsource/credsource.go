@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,26 +44,19 @@ type Deps struct {
 	MFAToken func(serial string) (string, error)
 	// Now stamps role session names; nil means time.Now.
 	Now func() time.Time
+	// Clients builds the STS, SSO, SSO OIDC and sign-in clients the
+	// providers call. Required.
+	Clients Clients
 }
 
-// stsFallbackRegion is used for STS when nothing names a region, as the AWS
-// CLI does: STS answers in every region.
-const stsFallbackRegion = "us-east-1"
-
-// Config returns the base aws.Config for calls made for trace: its region,
-// the injected HTTP client, the standard retryer, and creds (which may be nil).
-func Config(trace *awsconfig.Trace, d Deps, creds aws.CredentialsProvider) aws.Config {
-	region := trace.Region
-	if region == "" {
-		region = stsFallbackRegion
-	}
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: creds,
-		HTTPClient:  d.httpClient(),
-		Retryer:     func() aws.Retryer { return retry.NewStandard() },
-	}
-	return cfg
+// Clients builds the AWS clients the SDK's providers call. The session
+// package is the one implementation: every client awsauth makes is built
+// there, with the same HTTP client, retryer and endpoint overrides.
+type Clients interface {
+	STS(region string, creds aws.CredentialsProvider) *sts.Client
+	SSO(region string) *sso.Client
+	SSOOIDC(region string) *ssooidc.Client
+	Signin(region string) *signin.Client
 }
 
 func (d Deps) httpClient() *http.Client {
@@ -79,27 +71,6 @@ func (d Deps) now() time.Time {
 		return d.Now()
 	}
 	return time.Now()
-}
-
-// Endpoint returns the endpoint URL configured for a service through the
-// environment ("" for AWS's own): AWS_ENDPOINT_URL_<SERVICE> first, then
-// AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
-// service is the SDK's env name: STS, SSO, SSO_OIDC, CLOUDFORMATION.
-func Endpoint(env sysenv.Env, service string) string {
-	if strings.EqualFold(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return ""
-	}
-	v, _ := env.First("AWS_ENDPOINT_URL_"+service, "AWS_ENDPOINT_URL")
-	return v
-}
-
-// STSClient returns an STS client for trace using creds.
-func STSClient(trace *awsconfig.Trace, d Deps, creds aws.CredentialsProvider) *sts.Client {
-	return sts.NewFromConfig(Config(trace, d, creds), func(o *sts.Options) {
-		if ep := Endpoint(d.Env, "STS"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
 }
 
 // New builds the provider for trace, innermost hop first.
@@ -143,12 +114,12 @@ func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps)
 			// (it carries aws:MultiFactorAuthPresent), so renewing the role
 			// never asks again.
 			source = aws.NewCredentialsCache(&mfaSession{
-				client: STSClient(trace, d, source), serial: mfaSerial, profile: h.Profile,
+				client: d.Clients.STS(trace.Region, source), serial: mfaSerial, profile: h.Profile,
 				token: d.MFAToken, duration: mfaSessionDuration,
 			})
 			mfaSerial = ""
 		}
-		client := STSClient(trace, d, source)
+		client := d.Clients.STS(trace.Region, source)
 		return stscreds.NewAssumeRoleProvider(client, h.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = h.RoleSessionName
 			if o.RoleSessionName == "" {
@@ -180,7 +151,7 @@ func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps)
 		if h.RoleARN == "" {
 			return nil, fmt.Errorf("web identity token file %s is set but no role ARN is (AWS_ROLE_ARN or role_arn)", h.WebIdentityTokenFile)
 		}
-		client := STSClient(trace, d, aws.AnonymousCredentials{})
+		client := d.Clients.STS(trace.Region, aws.AnonymousCredentials{})
 		return stscreds.NewWebIdentityRoleProvider(client, h.RoleARN, stscreds.IdentityTokenFile(h.WebIdentityTokenFile),
 			func(o *stscreds.WebIdentityRoleOptions) {
 				o.RoleSessionName = h.RoleSessionName
@@ -201,12 +172,7 @@ func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps)
 		if err != nil {
 			return nil, err
 		}
-		client := signin.NewFromConfig(Config(trace, d, nil), func(o *signin.Options) {
-			if ep := Endpoint(d.Env, "SIGNIN"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		})
-		return logincreds.New(client, path), nil
+		return logincreds.New(d.Clients.Signin(trace.Region), path), nil
 
 	case awsconfig.KindProcess:
 		return processcreds.NewProvider(h.CredentialProcess, func(o *processcreds.Options) {
@@ -243,23 +209,12 @@ func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps)
 
 func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.CredentialsProvider {
 	s := h.SSO
-	cfg := Config(trace, d, nil)
-	cfg.Region = s.Region
 	home := awsconfig.HomeDir(d.Env)
 	cachePath := ssotoken.CachePath(home, ssotoken.CacheKey(s.Session, s.StartURL))
-	client := sso.NewFromConfig(cfg, func(o *sso.Options) {
-		if ep := Endpoint(d.Env, "SSO"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
+	client := d.Clients.SSO(s.Region)
 	sc := &ssoCredentials{hop: h, cachePath: cachePath, now: d.now}
 	if s.Session != "" {
-		oidc := ssooidc.NewFromConfig(cfg, func(o *ssooidc.Options) {
-			if ep := Endpoint(d.Env, "SSO_OIDC"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		})
-		flow := &ssotoken.Flow{OIDC: oidc, Store: ssotoken.NewStore(home), Now: d.Now}
+		flow := &ssotoken.Flow{OIDC: d.Clients.SSOOIDC(s.Region), Store: ssotoken.NewStore(home), Now: d.Now}
 		session := ssotoken.Session{Name: s.Session, StartURL: s.StartURL, Region: s.Region}
 		sc.refresh = func(ctx context.Context) error {
 			_, err := flow.Refresh(ctx, session)

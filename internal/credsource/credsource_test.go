@@ -1,23 +1,48 @@
 package credsource
 
 import (
+	"net/http"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/signin"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
-func TestEndpoint(t *testing.T) {
-	env := sysenv.FromMap(map[string]string{"AWS_ENDPOINT_URL": "http://all", "AWS_ENDPOINT_URL_STS": "http://sts"})
-	if got := Endpoint(env, "STS"); got != "http://sts" {
-		t.Errorf("STS: %s", got)
+// testClients builds the providers' clients for this package's tests as
+// the session package does (which this package cannot import).
+type testClients struct{ env sysenv.Env }
+
+func (c testClients) cfg(region string, creds aws.CredentialsProvider) aws.Config {
+	return aws.Config{Region: region, Credentials: creds, HTTPClient: &http.Client{Timeout: 5 * time.Second}}
+}
+
+func (c testClients) ep(service string) *string {
+	if v, _ := c.env.First("AWS_ENDPOINT_URL_"+service, "AWS_ENDPOINT_URL"); v != "" {
+		return aws.String(v)
 	}
-	if got := Endpoint(env, "SSO"); got != "http://all" {
-		t.Errorf("SSO falls back to AWS_ENDPOINT_URL: %s", got)
-	}
-	env = sysenv.FromMap(map[string]string{"AWS_ENDPOINT_URL_STS": "http://sts", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"})
-	if got := Endpoint(env, "STS"); got != "" {
-		t.Errorf("ignored endpoints still used: %s", got)
-	}
+	return nil
+}
+
+func (c testClients) STS(region string, creds aws.CredentialsProvider) *sts.Client {
+	return sts.NewFromConfig(c.cfg(region, creds), func(o *sts.Options) { o.BaseEndpoint = c.ep("STS") })
+}
+
+func (c testClients) SSO(region string) *sso.Client {
+	return sso.NewFromConfig(c.cfg(region, nil), func(o *sso.Options) { o.BaseEndpoint = c.ep("SSO") })
+}
+
+func (c testClients) SSOOIDC(region string) *ssooidc.Client {
+	return ssooidc.NewFromConfig(c.cfg(region, nil), func(o *ssooidc.Options) { o.BaseEndpoint = c.ep("SSO_OIDC") })
+}
+
+func (c testClients) Signin(region string) *signin.Client {
+	return signin.NewFromConfig(c.cfg(region, nil), func(o *signin.Options) { o.BaseEndpoint = c.ep("SIGNIN") })
 }
 
 func TestContainerURIRule(t *testing.T) {

@@ -41,7 +41,7 @@ func TestMFACodeServesTheWholeRun(t *testing.T) {
 	}
 
 	prompts := 0
-	d := Deps{Env: env, HTTPClient: &http.Client{Timeout: 5 * time.Second},
+	d := Deps{Env: env, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Clients: testClients{env},
 		MFAToken: func(serial string) (string, error) {
 			prompts++
 			if serial != awsfake.DefaultMFASerial {

@@ -70,7 +70,7 @@ func TestSSOTokenRefreshFailingForAWSsReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(trace, Deps{Env: env, HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	p, err := New(trace, Deps{Env: env, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Clients: testClients{env}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/session"
 )
 
 var errNoReport = errors.New("the credential chain could not be resolved")
@@ -25,6 +25,9 @@ type Caller struct {
 	// clock when it arrived; both zero when no answer came.
 	ServerTime time.Time
 	LocalTime  time.Time
+
+	// session made the calls; checks that call AWS again use its clients.
+	session *session.Session
 }
 
 // Caller retrieves the credentials and asks STS who they belong to, once.
@@ -43,19 +46,19 @@ func (e *Env) fetchCaller(ctx context.Context) (*Caller, error) {
 	if err != nil {
 		return c, err
 	}
-	deps := e.credDeps()
-	provider, err := credsource.New(trace, deps)
+	s, err := session.ForTrace(trace, e.request(), e.sessionDeps())
 	if err != nil {
 		return c, err
 	}
+	c.session = s
 	e.debugf("doctor: retrieving credentials from %s", trace.Source())
-	creds, err := provider.Retrieve(ctx)
+	creds, err := s.Retrieve(ctx)
 	if err != nil {
 		return c, err
 	}
 	c.Creds = creds
 	e.debugf("doctor: calling sts:GetCallerIdentity")
-	api := &datedSTS{client: credsource.STSClient(trace, deps, staticCreds{creds}), now: e.now}
+	api := &datedSTS{client: s.STSWith(creds), now: e.now}
 	id, err := identity.Get(ctx, api)
 	c.ServerTime, c.LocalTime = api.dates()
 	if err != nil {
@@ -64,10 +67,6 @@ func (e *Env) fetchCaller(ctx context.Context) (*Caller, error) {
 	c.Identity = id
 	return c, nil
 }
-
-type staticCreds struct{ c aws.Credentials }
-
-func (p staticCreds) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
 
 // datedSTS is an [identity.API] that notes the Date header of STS's raw
 // HTTP answer, success or error, and the local clock when it arrived.

@@ -18,7 +18,6 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/identity"
 )
 
@@ -187,14 +186,7 @@ var CDKBootstrap = Check{
 			bootstrap += " --toolkit-stack-name " + app.Toolkit
 		}
 
-		deps := e.credDeps()
-		cfg := credsource.Config(t, deps, staticCreds{c.Creds})
-		cfg.Region = region
-		client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
-			if ep := credsource.Endpoint(e.Lookup, "CLOUDFORMATION"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		})
+		client := c.session.CloudFormationWith(region, c.Creds)
 		e.debugf("doctor: cloudformation:DescribeStacks %s in %s", app.Toolkit, region)
 		out, err := client.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(app.Toolkit)})
 		var api smithy.APIError

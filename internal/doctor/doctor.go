@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
-	"github.com/awsauth/awsauth/internal/credsource"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/status"
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
@@ -137,8 +137,8 @@ func (e *Env) request() awsconfig.Request {
 	return awsconfig.Request{Profile: e.Profile, Region: e.Region, Env: e.Lookup}
 }
 
-func (e *Env) credDeps() credsource.Deps {
-	return credsource.Deps{Env: e.Lookup, HTTPClient: e.HTTPClient, Now: e.Now}
+func (e *Env) sessionDeps() session.Deps {
+	return session.Deps{Env: e.Lookup, HTTPClient: e.HTTPClient, Now: e.Now, Debugf: e.Debugf}
 }
 
 // Report resolves the chain (without the network) once, as `awsauth status
@@ -146,7 +146,7 @@ func (e *Env) credDeps() credsource.Deps {
 func (e *Env) Report(ctx context.Context) (*status.Report, error) {
 	e.reportOnce.Do(func() {
 		e.report, e.reportErr = status.Check(ctx, status.Options{
-			Request: e.request(), Deps: e.credDeps(), Offline: true, Now: e.Now, Debugf: e.Debugf,
+			Request: e.request(), Deps: e.sessionDeps(), Offline: true, Now: e.Now, Debugf: e.Debugf,
 		})
 		if e.report == nil && e.reportErr == nil {
 			e.reportErr = errNoReport

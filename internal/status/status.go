@@ -12,6 +12,7 @@ import (
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
@@ -67,7 +68,7 @@ type ErrorInfo struct {
 // Options are the inputs of [Check].
 type Options struct {
 	Request awsconfig.Request
-	Deps    credsource.Deps
+	Deps    session.Deps
 	Offline bool
 	Now     func() time.Time
 	// Debugf, when set, receives progress lines. It never gets secrets.
@@ -118,12 +119,12 @@ func Check(ctx context.Context, o Options) (*Report, error) {
 		return r, nil
 	}
 
-	provider, err := credsource.New(trace, o.Deps)
+	s, err := session.ForTrace(trace, o.Request, o.Deps)
 	if err != nil {
 		return r, r.fail(err)
 	}
 	debugf("retrieving credentials from %s", trace.Source())
-	creds, err := provider.Retrieve(ctx)
+	creds, err := s.Retrieve(ctx)
 	if err != nil {
 		return r, r.fail(err)
 	}
@@ -133,7 +134,7 @@ func Check(ctx context.Context, o Options) (*Report, error) {
 		r.Credentials = lifetime(creds.Expires, now())
 	}
 	debugf("calling sts:GetCallerIdentity")
-	client := credsource.STSClient(trace, o.Deps, credsStatic{creds})
+	client := s.STSWith(creds)
 	id, err := identity.Get(ctx, client)
 	if err != nil {
 		return r, r.fail(err)
@@ -162,17 +163,13 @@ func (r *Report) fail(err error) error {
 	return err
 }
 
-type credsStatic struct{ c aws.Credentials }
-
-func (p credsStatic) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
-
 func lifetime(exp time.Time, now time.Time) Lifetime {
 	e := exp.UTC().Truncate(time.Second)
 	secs := int64(e.Sub(now).Seconds())
 	return Lifetime{Expires: &e, RemainingSeconds: &secs}
 }
 
-func ssoState(trace *awsconfig.Trace, d credsource.Deps, now time.Time) *SSOState {
+func ssoState(trace *awsconfig.Trace, d session.Deps, now time.Time) *SSOState {
 	for _, h := range trace.Hops {
 		if h.SSO == nil {
 			continue
