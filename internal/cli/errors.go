@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
@@ -130,38 +129,13 @@ func (a *app) report(err error) int {
 	w := a.deps.IO.ErrOut
 	cs := a.deps.IO.ErrColorScheme()
 	fmt.Fprintf(w, "%s %s\n", cs.Red("awsauth: error:"), err)
-	for _, h := range hintsOf(err) {
+	for _, h := range hint.All(err) {
 		fmt.Fprintf(w, "%s %s\n", cs.Yellow("hint:"), h)
 	}
 	if code == ExitUsage {
 		fmt.Fprintln(w, "hint: see awsauth --help")
 	}
 	return code
-}
-
-// hintsOf gathers hint lines from every error in the chain that has them.
-func hintsOf(err error) []string {
-	out := hint.All(err)
-	seen := map[string]bool{}
-	for _, h := range out {
-		seen[h] = true
-	}
-	type hinter interface{ Hints() []string }
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if h, ok := e.(hinter); ok {
-			for _, s := range h.Hints() {
-				if !seen[s] {
-					seen[s] = true
-					out = append(out, s)
-				}
-			}
-		}
-	}
-	var syn *awsconfig.SyntaxError
-	if errors.As(err, &syn) && len(out) == 0 {
-		out = append(out, syn.Hints()...)
-	}
-	return out
 }
 
 func writeJSONCompact(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

@@ -127,7 +127,12 @@ type Server struct {
 
 	done     chan struct{} // closed when Serve has returned
 	serveErr error         // what Serve returned; read after done
-	stop     func() bool   // unregisters the context watcher
+
+	// stopMu guards stop, which unregisters the context watcher. The
+	// watcher may call Close before Start has stored stop (at once, when
+	// the context has already ended); Close then waits for it here.
+	stopMu sync.Mutex
+	stop   func() bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -185,7 +190,9 @@ func Start(ctx context.Context, src Source, opts Options) (*Server, error) {
 		defer close(s.done)
 		s.serveErr = s.srv.Serve(ln)
 	}()
+	s.stopMu.Lock()
 	s.stop = context.AfterFunc(ctx, func() { s.Close() })
+	s.stopMu.Unlock()
 	return s, nil
 }
 
@@ -218,7 +225,10 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // same result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.stop()
+		s.stopMu.Lock()
+		stop := s.stop
+		s.stopMu.Unlock()
+		stop()
 		err := s.srv.Close()
 		<-s.done
 		if s.serveErr != nil && !errors.Is(s.serveErr, http.ErrServerClosed) {

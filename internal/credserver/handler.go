@@ -2,6 +2,7 @@ package credserver
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
@@ -164,68 +165,43 @@ func (h *Handler) body(creds aws.Credentials, now time.Time) []byte {
 // sends it; dropping the fraction rounds the expiry down, never up.
 const expirationLayout = "2006-01-02T15:04:05Z"
 
-// encodeCredentials returns the 200 body, its fields in the order ECS sends
-// them.
-func encodeCredentials(c aws.Credentials, expires time.Time) []byte {
-	b := make([]byte, 0, 128+len(c.AccessKeyID)+len(c.SecretAccessKey)+len(c.SessionToken)+len(c.AccountID))
-	b = append(b, `{"AccessKeyId":`...)
-	b = appendJSONString(b, c.AccessKeyID)
-	b = append(b, `,"SecretAccessKey":`...)
-	b = appendJSONString(b, c.SecretAccessKey)
-	b = append(b, `,"Token":`...)
-	b = appendJSONString(b, c.SessionToken)
-	b = append(b, `,"Expiration":"`...)
-	b = expires.UTC().AppendFormat(b, expirationLayout)
-	b = append(b, '"')
-	if c.AccountID != "" {
-		b = append(b, `,"AccountId":`...)
-		b = appendJSONString(b, c.AccountID)
-	}
-	return append(b, '}')
+// credentialsBody is the 200 body, its fields in the order ECS sends them.
+// Token and Expiration are always sent (see the package documentation).
+type credentialsBody struct {
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	Token           string `json:"Token"`
+	Expiration      string `json:"Expiration"`
+	AccountID       string `json:"AccountId,omitempty"`
 }
 
-// appendJSONString appends s as a JSON string. Unlike encoding/json it
-// cannot fail and leaves <, > and & alone; like it, it turns invalid UTF-8
-// into U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+// encodeCredentials returns the 200 body.
+func encodeCredentials(c aws.Credentials, expires time.Time) []byte {
+	return marshal(credentialsBody{
+		AccessKeyID:     c.AccessKeyID,
+		SecretAccessKey: c.SecretAccessKey,
+		Token:           c.SessionToken,
+		Expiration:      expires.UTC().Format(expirationLayout),
+		AccountID:       c.AccountID,
+	})
+}
+
+// errorBody is an error answer's body: code and message in both casings,
+// because the JS SDK reads Code/Message and the Go SDK code/message
+// (botocore shows the raw body).
+type errorBody struct {
+	Code         string `json:"Code"`
+	Message      string `json:"Message"`
+	LowerCode    string `json:"code"`
+	LowerMessage string `json:"message"`
+}
+
+// marshal encodes v, a struct of string fields only, which encoding/json
+// cannot fail on: strings are coerced to valid UTF-8, and no field has a
+// type or a Marshaler that could return an error.
+func marshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // apiError is an error answer, its body encoded once.
@@ -234,16 +210,8 @@ type apiError struct {
 	body   []byte
 }
 
-// newError encodes code and message in both casings: the JS SDK reads
-// Code/Message, the Go SDK code/message (botocore shows the raw body).
 func newError(status int, code, message string) apiError {
-	c := appendJSONString(nil, code)
-	m := appendJSONString(nil, message)
-	b := make([]byte, 0, 2*(len(c)+len(m))+40)
-	b = append(append(append(b, `{"Code":`...), c...), `,"Message":`...)
-	b = append(append(append(b, m...), `,"code":`...), c...)
-	b = append(append(append(b, `,"message":`...), m...), '}')
-	return apiError{status: status, body: b}
+	return apiError{status: status, body: marshal(errorBody{Code: code, Message: message, LowerCode: code, LowerMessage: message})}
 }
 
 func (e apiError) write(w http.ResponseWriter) int {

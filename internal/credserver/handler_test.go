@@ -272,6 +272,17 @@ func TestHandlerEncodesAnyString(t *testing.T) {
 	}
 }
 
+// The error body's bytes, in the order clients have always been sent them.
+func TestHandlerErrorBodyBytes(t *testing.T) {
+	h := credserver.NewHandler(fixed(aws.Credentials{}, errors.New("refresh failed")), "tok3n", credserver.Options{Now: clock})
+	rec := get(h, "127.0.0.1:1", "tok3n")
+	const want = `{"Code":"CredentialsUnavailable","Message":"awsauth: no valid credentials: refresh failed",` +
+		`"code":"CredentialsUnavailable","message":"awsauth: no valid credentials: refresh failed"}`
+	if rec.Code != 503 || rec.Body.String() != want {
+		t.Errorf("%d %s\nwant 503 %s", rec.Code, rec.Body, want)
+	}
+}
+
 func TestHandlerLongErrorIsClipped(t *testing.T) {
 	long := strings.Repeat("é", 2000) // 4000 bytes
 	h := credserver.NewHandler(fixed(aws.Credentials{}, errors.New(long)), "t", credserver.Options{Now: clock})

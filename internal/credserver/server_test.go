@@ -188,3 +188,26 @@ func TestStartNilSource(t *testing.T) {
 		t.Error("Start with a nil source succeeded")
 	}
 }
+
+// TestStartWithEndedContext: a context that has already ended stops the
+// server at once, from a goroutine of its own that may run before Start
+// returns. Run with -race: every round is a chance for that goroutine to
+// beat Start's own bookkeeping.
+func TestStartWithEndedContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for i := 0; i < 200; i++ {
+		s, err := credserver.Start(ctx, fixed(testCreds, nil), credserver.Options{})
+		if err != nil {
+			t.Fatalf("round %d: Start: %v", i, err)
+		}
+		select {
+		case <-s.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: server still serving 5 s after Start with an ended context", i)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("round %d: Close: %v", i, err)
+		}
+	}
+}

@@ -113,7 +113,7 @@ func fixFor(err error, t *awsconfig.Trace) string {
 		}
 		return "check the network and proxy settings (HTTPS_PROXY), then retry"
 	}
-	if hs := hintsOf(err); len(hs) > 0 {
+	if hs := hint.All(err); len(hs) > 0 {
 		return hs[0]
 	}
 	return "awsauth status -v" + profileFlag(t) + "   (shows every link of the chain and why it was taken)"
@@ -158,16 +158,4 @@ func rejectedFix(rej *identity.RejectedError, t *awsconfig.Trace) string {
 		}
 	}
 	return ""
-}
-
-// hintsOf gathers the hint lines an error carries, outermost first.
-func hintsOf(err error) []string {
-	out := hint.All(err)
-	type hinter interface{ Hints() []string }
-	for x := err; x != nil; x = errors.Unwrap(x) {
-		if h, ok := x.(hinter); ok {
-			out = append(out, h.Hints()...)
-		}
-	}
-	return out
 }

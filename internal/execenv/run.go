@@ -48,7 +48,8 @@ func (e *StartError) Unwrap() error { return e.Err }
 // exit code: its own, or 128+N when signal N ended it. The child's life
 // decides awsauth's: Run waits for it even when ctx is cancelled (a Ctrl-C
 // is the child's to handle), and ctx only bounds the start. onStart, when
-// set, is called once the child runs.
+// set, is called once the child runs. The error is set only when the child
+// could not start ([*StartError]) or its end could not be observed.
 func Run(ctx context.Context, c Command, onStart func(pid int)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 1, err
@@ -93,21 +94,27 @@ func Run(ctx context.Context, c Command, onStart func(pid int)) (int, error) {
 			}
 			_ = cmd.Process.Signal(s)
 		case err := <-done:
-			return exitCode(cmd, err), nil
+			return exitCode(c.Args[0], cmd, err)
 		}
 	}
 }
 
-func exitCode(cmd *exec.Cmd, err error) int {
-	st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if ok && st.Signaled() {
-		return 128 + int(st.Signal())
+// exitCode is the child's code, read from its process state. Wait leaves
+// that state nil only when waiting itself failed (the child was reaped by
+// someone else, as the kernel does when SIGCHLD is ignored): there is no
+// code of the child's to pass on then, and the failure is awsauth's.
+// An error from copying the child's output leaves the state set; the
+// child's own code wins then, as it does for the shell.
+func exitCode(name string, cmd *exec.Cmd, err error) (int, error) {
+	st := cmd.ProcessState
+	if st == nil {
+		if err == nil {
+			err = errors.New("no exit status")
+		}
+		return 1, fmt.Errorf("lost track of %s: %w", name, err)
 	}
-	if cmd.ProcessState != nil {
-		return cmd.ProcessState.ExitCode()
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
 	}
-	if err != nil {
-		return 1
-	}
-	return 0
+	return st.ExitCode(), nil
 }

@@ -7,6 +7,9 @@
 // package (and internal/credfile, all it uses) does not import, so this
 // init runs first. For anything else it returns at once and main runs as
 // usual. cmd/awsauth imports it for that side effect; nothing else should.
+//
+// Reading the environment and exiting in init break awsauth's own habits on
+// purpose: docs/design.md says what it saves and what keeps it safe.
 package early
 
 import (
