@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsauth/awsauth/internal/hint"
 )
 
 // TestRefreshBeforeChecked: --refresh-before must be positive and, once the
@@ -62,7 +64,7 @@ func TestRefreshBeforeChecked(t *testing.T) {
 			if !strings.Contains(tt.wantErr, "lifetime") {
 				return
 			}
-			if h := hintsOf(err); len(h) != 1 || !strings.Contains(h[0], "leave --refresh-before out") {
+			if h := hint.All(err); len(h) != 1 || !strings.Contains(h[0], "leave --refresh-before out") {
 				t.Errorf("hints %q, want one saying to leave the flag out", h)
 			}
 		})

@@ -194,7 +194,6 @@ func (s *Session) Close() {
 	}
 }
 
-
 // STS returns an STS client signing with the session's credentials.
 func (s *Session) STS() *sts.Client { return s.deps.Clients().STS(s.Trace.Region, s.creds) }
 
