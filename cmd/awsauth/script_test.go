@@ -79,6 +79,7 @@ func TestScripts(t *testing.T) {
 			"awsfake":            cmdAWSFake,
 			"awsfake-login":      cmdAWSFakeLogin,
 			"awsfake-calls":      cmdAWSFakeCalls,
+			"awsfake-fault":      cmdAWSFakeFault,
 			"awsfake-advance":    cmdAWSFakeAdvance,
 			"awsfake-stack":      cmdAWSFakeStack,
 		},
@@ -242,7 +243,7 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 // token the running awsfake accepts, as if the person had logged in.
 func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: awsfake-login KEY START_URL [expired|norefresh]")
+		ts.Fatalf("usage: awsfake-login KEY START_URL [expired|norefresh|stale]")
 	}
 	v, ok := fakes.Load(ts.Getenv("WORK"))
 	if !ok {
@@ -254,7 +255,8 @@ func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 2 {
 		mode = args[2]
 	}
-	if mode == "expired" {
+	// stale: the access token is past its expiresAt but can be refreshed.
+	if mode == "expired" || mode == "stale" {
 		expires = time.Now().Add(-time.Minute)
 	}
 	entry := map[string]any{
@@ -289,6 +291,23 @@ func scriptFake(ts *testscript.TestScript) *awsfake.Server {
 }
 
 // awsfake-calls OP N: the fake has answered OP exactly N times.
+// awsfake-fault KIND OP: from now on the script's fake answers every OP
+// request with the fault KIND (server-error, unavailable, throttle, reset,
+// garbled).
+func cmdAWSFakeFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: awsfake-fault KIND OP")
+	}
+	for k := awsfake.FaultServerError; k <= awsfake.FaultGarbled; k++ {
+		if k.String() == args[0] && k != awsfake.FaultDelay {
+			_, err := scriptFake(ts).Faults().Add(awsfake.Fault{Kind: k, Op: args[1]})
+			ts.Check(err)
+			return
+		}
+	}
+	ts.Fatalf("awsfake-fault: unknown kind %q", args[0])
+}
+
 func cmdAWSFakeCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: awsfake-calls OP N")

@@ -310,6 +310,7 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	// lock, and retry, so that a refreshable session recovers without
 	// anyone clearing a cache.
 	var invalid *ssocreds.InvalidTokenError
+	ended := "the SSO session has ended"
 	if (isUnauthorized(err) || errors.As(err, &invalid)) && p.refresh != nil {
 		rerr := p.refresh(ctx)
 		var relogin *ssotoken.ReloginError
@@ -324,6 +325,9 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 			// failed, the network, the cache lock), not because the
 			// session ended: a login would not help, a retry will.
 			return c, rerr
+		default:
+			// Below, the state decides; the refresh said why.
+			ended = relogin.Why
 		}
 	}
 	if tok, rerr := ssotoken.Read(p.cachePath); rerr != nil {
@@ -335,7 +339,7 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 			return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "no one has logged in to this SSO session yet", Err: err}
 		}
 	} else if tok.ExpiresAt != nil && !tok.Valid(p.now()) {
-		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO session has ended", Err: err}
+		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: ended, Err: err}
 	}
 	if errors.As(err, &invalid) || isUnauthorized(err) {
 		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO access token was refused", Err: err}
