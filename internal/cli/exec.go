@@ -17,6 +17,7 @@ import (
 	"github.com/awsauth/awsauth/internal/credserver"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/execenv"
+	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/keeper"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
@@ -28,6 +29,7 @@ type execOptions struct {
 	autoLogin     bool
 	quiet         bool
 	watch         string
+	watchJSON     string
 	// watchNow is the clock of the watched stack's events (the demo's
 	// fake clock); nil means real time.
 	watchNow func() time.Time
@@ -57,10 +59,19 @@ starts the login itself. The command is never killed for it.
 The command's environment loses variables that would shadow the endpoint
 (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) and gets AWS_REGION,
 AWS_DEFAULT_REGION and AWS_SDK_LOAD_CONFIG=1. awsauth exits with the
-command's exit code.`,
+command's exit code.
+
+--watch STACK follows, on stderr, the operation the command starts on
+STACK (stdout stays the command's), on to its end if the command dies
+first; awsauth exits 6 when that operation fails and the command
+succeeded. --watch-json FILE writes the watch's NDJSON, as
+awsauth watch --json prints it, to FILE, made at its first line; --json
+alone puts that NDJSON on stderr instead of the lines.`,
 		Example: `  awsauth exec --profile prod -- cdk deploy --all
   awsauth exec --profile prod --duration 3h -- terraform apply
-  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire`,
+  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire
+  awsauth exec --profile prod --watch MyStack --watch-json watch.ndjson -- \
+      cdk deploy MyStack --outputs-file /dev/stdout | jq .`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{errors.New("exec needs a command: awsauth exec [flags] -- COMMAND [ARGS...]")}
@@ -68,6 +79,9 @@ command's exit code.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWatchJSON(o); err != nil {
+				return err
+			}
 			return a.runExec(cmd.Context(), o, args)
 		},
 	}
@@ -78,6 +92,7 @@ command's exit code.`,
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
+	f.StringVar(&o.watchJSON, "watch-json", "", "with --watch: write the watch's NDJSON to `FILE` (made at its first line)")
 	f.SetInterspersed(false)
 	return cmd
 }
@@ -181,13 +196,23 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	}
 	childDone := make(chan struct{})
 	var watched chan watchResult
+	var streams execWatchStreams
+	var jsonFile *lazyFile
 	if o.watch != "" {
 		watched = make(chan watchResult, 1)
 		now := o.watchNow
 		if now == nil {
 			now = a.deps.Now
 		}
-		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, now, childDone) }()
+		if o.watchJSON != "" {
+			// The stack's events and outcome hold no secret.
+			jsonFile = &lazyFile{path: o.watchJSON, perm: 0o644}
+			defer jsonFile.Close()
+			streams = a.execWatchStreams(jsonFile)
+		} else {
+			streams = a.execWatchStreams(nil)
+		}
+		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, now, streams, childDone) }()
 	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
@@ -200,7 +225,17 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", filepath.Base(args[0]), code, o.watch)
 		}
 		res := <-watched
-		verr := a.watchVerdict([]watchResult{res})
+		verr := a.watchVerdict([]watchResult{res}, streams.human, streams.json)
+		if jsonFile != nil {
+			if ferr := jsonFile.Close(); ferr != nil {
+				ferr = hint.With(fmt.Errorf("--watch-json: the watch's NDJSON was not written: %w", ferr), "check that the file can be written, or leave --watch-json out")
+				if err == nil && code == 0 && verr == nil {
+					verr = ferr
+				} else {
+					fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %v\n", ferr)
+				}
+			}
+		}
 		if err == nil && code == 0 && verr != nil {
 			return verr
 		}
@@ -219,6 +254,23 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	}
 	if code != 0 {
 		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}
+	}
+	return nil
+}
+
+// checkWatchJSON refuses --watch-json without --watch, or into a
+// directory that does not exist, before the command runs rather than when
+// the first line is written.
+func checkWatchJSON(o execOptions) error {
+	if o.watchJSON == "" {
+		return nil
+	}
+	if o.watch == "" {
+		return &usageError{errors.New("--watch-json needs --watch STACK: awsauth exec --watch STACK --watch-json FILE -- COMMAND")}
+	}
+	dir := filepath.Dir(o.watchJSON)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return &usageError{fmt.Errorf("--watch-json %s: no directory %s to write it in", o.watchJSON, dir)}
 	}
 	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,11 +18,31 @@ import (
 	"github.com/awsauth/awsauth/internal/stackwatch"
 )
 
+// execWatchStreams says where exec --watch reports. The command owns
+// stdout, so the watch never writes there: its lines go to stderr, and its
+// NDJSON to --watch-json FILE, or to stderr instead of the lines with
+// --json.
+type execWatchStreams struct {
+	human io.Writer // lines for people; nil: none
+	json  io.Writer // NDJSON events and outcome; nil: none
+}
+
+func (a *app) execWatchStreams(json io.Writer) execWatchStreams {
+	switch {
+	case json != nil:
+		return execWatchStreams{human: a.deps.IO.ErrOut, json: json}
+	case a.g.json:
+		return execWatchStreams{json: a.deps.IO.ErrOut}
+	}
+	return execWatchStreams{human: a.deps.IO.ErrOut}
+}
+
 // execWatch follows a stack beside the exec child: it waits for an
 // operation that starts after since (the stack may not exist yet, or hold
 // an older one), then follows it to its end, even after the child is gone.
 // childDone is closed when the child exits.
-func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, now func() time.Time, childDone <-chan struct{}) watchResult {
+func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, now func() time.Time,
+	out execWatchStreams, childDone <-chan struct{}) watchResult {
 	since := now()
 	cfg := credsource.Config(trace, a.credDeps(), k)
 	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
@@ -27,7 +50,7 @@ func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.K
 			o.BaseEndpoint = aws.String(ep)
 		}
 	})
-	r := &watchRenderer{a: a, k: k, w: a.deps.IO.ErrOut, prefix: "awsauth watch: ", milestones: true, snaps: map[string]stackwatch.Snapshot{}}
+	r := &watchRenderer{a: a, k: k, w: out.human, json: out.json, prefix: "awsauth watch: ", milestones: true, snaps: map[string]stackwatch.Snapshot{}}
 	wait := 3 * time.Second
 	childGone := false
 	for {
@@ -52,4 +75,47 @@ func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.K
 			return watchResult{stack: stack, err: ctx.Err()}
 		}
 	}
+}
+
+// lazyFile is a file created at its first write, so that a run with
+// nothing to write leaves nothing behind. It remembers the first error.
+type lazyFile struct {
+	path string
+	perm os.FileMode
+
+	mu  sync.Mutex
+	f   *os.File
+	err error
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return 0, l.err
+	}
+	if l.f == nil {
+		l.f, l.err = os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, l.perm)
+		if l.err != nil {
+			return 0, l.err
+		}
+	}
+	n, err := l.f.Write(p)
+	if err != nil {
+		l.err = err
+	}
+	return n, err
+}
+
+// Close closes the file, if it was made, and reports the first error.
+func (l *lazyFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		if err := l.f.Close(); err != nil && l.err == nil {
+			l.err = err
+		}
+		l.f = nil
+	}
+	return l.err
 }
