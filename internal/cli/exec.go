@@ -64,9 +64,12 @@ command's exit code.
 --watch STACK follows, on stderr, the operation the command starts on
 STACK (stdout stays the command's), on to its end if the command dies
 first; awsauth exits 6 when that operation fails and the command
-succeeded. --watch-json FILE writes the watch's NDJSON, as
-awsauth watch --json prints it, to FILE, made at its first line; --json
-alone puts that NDJSON on stderr instead of the lines.`,
+succeeded. A command that starts no operation (a deploy with nothing to
+change) is not an error: awsauth says so in one line and exits with the
+command's code. --watch-json FILE writes the watch's NDJSON, as
+awsauth watch --json prints it, to FILE, made at its first line (an
+outcome with status NO_OPERATION means none started); --json alone puts
+that NDJSON on stderr instead of the lines.`,
 		Example: `  awsauth exec --profile prod -- cdk deploy --all
   awsauth exec --profile prod --duration 3h -- terraform apply
   awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire
@@ -198,6 +201,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	var watched chan watchResult
 	var streams execWatchStreams
 	var jsonFile *lazyFile
+	note := &followNote{w: a.deps.IO.ErrOut}
 	if o.watch != "" {
 		watched = make(chan watchResult, 1)
 		now := o.watchNow
@@ -212,7 +216,11 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		} else {
 			streams = a.execWatchStreams(nil)
 		}
-		go func() { watched <- a.execWatch(ctx, trace, k, o.watch, now, streams, childDone) }()
+		go func() {
+			res := a.execWatch(ctx, trace, k, o.watch, now, streams, childDone, note.opFound)
+			note.watchEnded()
+			watched <- res
+		}()
 	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
@@ -222,10 +230,23 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	close(childDone)
 	if watched != nil {
 		if err == nil {
-			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", filepath.Base(args[0]), code, o.watch)
+			note.commandEnded(fmt.Sprintf("awsauth: %s exited with %d; following stack %s to its end", filepath.Base(args[0]), code, o.watch))
 		}
 		res := <-watched
-		verr := a.watchVerdict([]watchResult{res}, streams.human, streams.json)
+		var verr error
+		var noop *noOperationError
+		if errors.As(res.err, &noop) {
+			// Not a failure: a deploy with nothing to change starts no
+			// operation. The command's code stands.
+			if streams.json != nil {
+				writeJSONCompact(streams.json, watchOutcome{Stack: o.watch, Status: "NO_OPERATION"})
+			}
+			if streams.human != nil && err == nil {
+				fmt.Fprintf(streams.human, "awsauth: %v; nothing to follow\n", noop)
+			}
+		} else {
+			verr = a.watchVerdict([]watchResult{res}, streams.human, streams.json)
+		}
 		if jsonFile != nil {
 			if ferr := jsonFile.Close(); ferr != nil {
 				ferr = hint.With(fmt.Errorf("--watch-json: the watch's NDJSON was not written: %w", ferr), "check that the file can be written, or leave --watch-json out")

@@ -18,6 +18,15 @@ import (
 	"github.com/awsauth/awsauth/internal/stackwatch"
 )
 
+// noOperationError says that exec --watch found nothing to follow: no
+// operation on the stack started while the command ran (a deploy with
+// nothing to change starts none).
+type noOperationError struct{ stack string }
+
+func (e *noOperationError) Error() string {
+	return fmt.Sprintf("no operation on stack %s started while the command ran", e.stack)
+}
+
 // execWatchStreams says where exec --watch reports. The command owns
 // stdout, so the watch never writes there: its lines go to stderr, and its
 // NDJSON to --watch-json FILE, or to stderr instead of the lines with
@@ -40,9 +49,11 @@ func (a *app) execWatchStreams(json io.Writer) execWatchStreams {
 // execWatch follows a stack beside the exec child: it waits for an
 // operation that starts after since (the stack may not exist yet, or hold
 // an older one), then follows it to its end, even after the child is gone.
-// childDone is closed when the child exits.
+// childDone is closed when the child exits; found is called each time an
+// update of the operation to follow arrives. When the child has ended and
+// no operation started, the result's error is a *noOperationError.
 func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.Keeper, stack string, now func() time.Time,
-	out execWatchStreams, childDone <-chan struct{}) watchResult {
+	out execWatchStreams, childDone <-chan struct{}, found func()) watchResult {
 	since := now()
 	cfg := credsource.Config(trace, a.credDeps(), k)
 	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
@@ -51,21 +62,27 @@ func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.K
 		}
 	})
 	r := &watchRenderer{a: a, k: k, w: out.human, json: out.json, prefix: "awsauth watch: ", milestones: true, snaps: map[string]stackwatch.Snapshot{}}
+	stale := func(s stackwatch.Snapshot) bool { return s.Started.Before(since.Add(-time.Second)) }
+	opts := watchOptions{waitRollback: true, now: now, fresh: func(s stackwatch.Snapshot) bool {
+		if stale(s) {
+			return false
+		}
+		found()
+		return true
+	}}
 	wait := 3 * time.Second
 	childGone := false
 	for {
-		res := a.watchOne(ctx, client, trace.Region, stack, watchOptions{waitRollback: true, now: now}, r)
+		res := a.watchOne(ctx, client, trace.Region, stack, opts, r)
 		var nf *stackwatch.NotFoundError
 		var fe *stackwatch.FailedError
-		stale := (res.err == nil && res.snap.Started.Before(since.Add(-time.Second))) ||
-			(errors.As(res.err, &fe) && fe.Snapshot.Started.Before(since.Add(-time.Second)))
-		if !errors.As(res.err, &nf) && !stale {
+		old := (res.err == nil && stale(res.snap)) || (errors.As(res.err, &fe) && stale(fe.Snapshot))
+		if !errors.As(res.err, &nf) && !old {
 			return res
 		}
 		if childGone {
 			// One look after the child ended found nothing new either.
-			res.err = fmt.Errorf("no operation on stack %s started while the command ran", stack)
-			return res
+			return watchResult{stack: stack, err: &noOperationError{stack: stack}}
 		}
 		select {
 		case <-childDone:
@@ -74,6 +91,44 @@ func (a *app) execWatch(ctx context.Context, trace *awsconfig.Trace, k *keeper.K
 		case <-ctx.Done():
 			return watchResult{stack: stack, err: ctx.Err()}
 		}
+	}
+}
+
+// followNote prints, once, that awsauth goes on following the stack after
+// the command ended: only when the command has ended, an operation is being
+// followed, and the watch is not over yet.
+type followNote struct {
+	w     io.Writer
+	mu    sync.Mutex
+	line  string // set when the command has ended
+	found bool
+	over  bool // said, or the watch has ended: nothing more to say
+}
+
+func (n *followNote) opFound() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.found = true
+	n.sayLocked()
+}
+
+func (n *followNote) commandEnded(line string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.line = line
+	n.sayLocked()
+}
+
+func (n *followNote) watchEnded() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.over = true
+}
+
+func (n *followNote) sayLocked() {
+	if n.found && n.line != "" && !n.over {
+		fmt.Fprintln(n.w, n.line)
+		n.over = true
 	}
 }
 

@@ -125,3 +125,41 @@ func TestLazyFileReportsWhyItCannotWrite(t *testing.T) {
 		t.Errorf("close = %v, want the error naming %s", err, path)
 	}
 }
+
+// TestFollowNote: "following stack S to its end" is said once, only when
+// the command has ended while an operation is followed, whichever comes
+// first; not when nothing is followed, nor once the watch is over.
+func TestFollowNote(t *testing.T) {
+	const line = "awsauth: cdk exited with 0; following stack S to its end"
+	tests := []struct {
+		name  string
+		steps string // f: operation found, c: command ended, w: watch ended
+		want  string
+	}{
+		{"found, then the command ends", "fc", line + "\n"},
+		{"the command ends, then found", "cf", line + "\n"},
+		{"found again and again", "fcff", line + "\n"},
+		{"nothing to follow", "cw", ""},
+		{"the watch ended before the command", "fwc", ""},
+		{"the command still runs", "f", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			n := &followNote{w: &b}
+			for _, s := range tt.steps {
+				switch s {
+				case 'f':
+					n.opFound()
+				case 'c':
+					n.commandEnded(line)
+				case 'w':
+					n.watchEnded()
+				}
+			}
+			if b.String() != tt.want {
+				t.Errorf("said %q, want %q", b.String(), tt.want)
+			}
+		})
+	}
+}

@@ -28,6 +28,10 @@ type watchOptions struct {
 	// now is the clock of the stack's event times; nil means real time
 	// (the demo passes the fake clock).
 	now func() time.Time
+	// fresh, when set, tells the operation to follow from an older one
+	// (exec --watch follows only what starts beside its command): the
+	// updates of an older one are not shown.
+	fresh func(stackwatch.Snapshot) bool
 }
 
 func (a *app) newWatchCmd() *cobra.Command {
@@ -149,7 +153,9 @@ func (a *app) watchOne(ctx context.Context, client stackwatch.API, region, stack
 		Model: stackwatch.New(stack, stackwatch.Options{Region: region}),
 		OnUpdate: func(u stackwatch.Update) {
 			last = u.Snapshot
-			r.update(stack, u)
+			if u.Err != nil || o.fresh == nil || o.fresh(u.Snapshot) {
+				r.update(stack, u)
+			}
 			if !o.waitRollback && u.Snapshot.Rollback != nil && u.Snapshot.RootCause != nil && u.Snapshot.Outcome.State == stackwatch.Running {
 				stoppedEarly = true
 				cancel()
