@@ -29,6 +29,7 @@ type execOptions struct {
 	autoLogin     bool
 	quiet         bool
 	watch         string
+	watchJSON     string
 	// watchNow is the clock of the watched stack's events (the demo's
 	// fake clock); nil means real time.
 	watchNow func() time.Time
@@ -60,10 +61,22 @@ killed for it.
 The command's environment loses variables that would shadow the endpoint
 (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) and gets AWS_REGION,
 AWS_DEFAULT_REGION and AWS_SDK_LOAD_CONFIG=1. awsauth exits with the
-command's exit code.`,
+command's exit code.
+
+--watch STACK follows, on stderr, the operation the command starts on
+STACK (stdout stays the command's), on to its end if the command dies
+first; awsauth exits 6 when that operation fails and the command
+succeeded. A command that starts no operation (a deploy with nothing to
+change) is not an error: awsauth says so in one line and exits with the
+command's code. --watch-json FILE writes the watch's NDJSON, as
+awsauth watch --json prints it, to FILE, made at its first line (an
+outcome with status NO_OPERATION means none started); --json alone puts
+that NDJSON on stderr instead of the lines.`,
 		Example: `  awsauth exec --profile prod -- cdk deploy --all
   awsauth exec --profile prod --duration 3h -- terraform apply
-  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire`,
+  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire
+  awsauth exec --profile prod --watch MyStack --watch-json watch.ndjson -- \
+      cdk deploy MyStack --outputs-file /dev/stdout | jq .`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{errors.New("exec needs a command: awsauth exec [flags] -- COMMAND [ARGS...]")}
@@ -71,6 +84,9 @@ command's exit code.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWatchJSON(o); err != nil {
+				return err
+			}
 			return a.runExec(cmd.Context(), o, args)
 		},
 	}
@@ -81,6 +97,7 @@ command's exit code.`,
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
+	f.StringVar(&o.watchJSON, "watch-json", "", "with --watch: write the watch's NDJSON to `FILE` (made at its first line)")
 	f.SetInterspersed(false)
 	return cmd
 }
@@ -181,13 +198,28 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	}
 	childDone := make(chan struct{})
 	var watched chan watchResult
+	var streams execWatchStreams
+	var jsonFile *lazyFile
+	note := &followNote{w: a.deps.IO.ErrOut}
 	if o.watch != "" {
 		watched = make(chan watchResult, 1)
 		now := o.watchNow
 		if now == nil {
 			now = a.deps.Now
 		}
-		go func() { watched <- a.execWatch(ctx, s, k, o.watch, now, childDone) }()
+		if o.watchJSON != "" {
+			// The stack's events and outcome hold no secret.
+			jsonFile = &lazyFile{path: o.watchJSON, perm: 0o644}
+			defer jsonFile.Close()
+			streams = a.execWatchStreams(jsonFile)
+		} else {
+			streams = a.execWatchStreams(nil)
+		}
+		go func() {
+			res := a.execWatch(ctx, s, k, o.watch, now, streams, childDone, note.opFound)
+			note.watchEnded()
+			watched <- res
+		}()
 	}
 	code, err := execenv.Run(ctx, execenv.Command{
 		Args: args, Env: childEnv,
@@ -197,10 +229,33 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	close(childDone)
 	if watched != nil {
 		if err == nil {
-			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", filepath.Base(args[0]), code, o.watch)
+			note.commandEnded(fmt.Sprintf("awsauth: %s exited with %d; following stack %s to its end", filepath.Base(args[0]), code, o.watch))
 		}
 		res := <-watched
-		verr := a.watchVerdict([]watchResult{res})
+		var verr error
+		var noop *noOperationError
+		if errors.As(res.err, &noop) {
+			// Not a failure: a deploy with nothing to change starts no
+			// operation. The command's code stands.
+			if streams.json != nil {
+				writeJSONCompact(streams.json, watchOutcome{Stack: o.watch, Status: "NO_OPERATION"})
+			}
+			if streams.human != nil && err == nil {
+				fmt.Fprintf(streams.human, "awsauth: %v; nothing to follow\n", noop)
+			}
+		} else {
+			verr = a.watchVerdict([]watchResult{res}, streams.human, streams.json)
+		}
+		if jsonFile != nil {
+			if ferr := jsonFile.Close(); ferr != nil {
+				ferr = hint.With(fmt.Errorf("--watch-json: the watch's NDJSON was not written: %w", ferr), "check that the file can be written, or leave --watch-json out")
+				if err == nil && code == 0 && verr == nil {
+					verr = ferr
+				} else {
+					fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %v\n", ferr)
+				}
+			}
+		}
 		if err == nil && code == 0 && verr != nil {
 			return verr
 		}
@@ -262,6 +317,23 @@ func (f *refreshBeforeFlag) check(obtained, expires time.Time) error {
 	life = life.Round(time.Second)
 	return &usageError{hint.With(fmt.Errorf("--refresh-before %s is not shorter than the credentials' lifetime of %s", f.raw, life),
 		fmt.Sprintf("leave --refresh-before out to renew with min(15m, half the lifetime) left, or give less than %s", life))}
+}
+
+// checkWatchJSON refuses --watch-json without --watch, or into a
+// directory that does not exist, before the command runs rather than when
+// the first line is written.
+func checkWatchJSON(o execOptions) error {
+	if o.watchJSON == "" {
+		return nil
+	}
+	if o.watch == "" {
+		return &usageError{errors.New("--watch-json needs --watch STACK: awsauth exec --watch STACK --watch-json FILE -- COMMAND")}
+	}
+	dir := filepath.Dir(o.watchJSON)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return &usageError{fmt.Errorf("--watch-json %s: no directory %s to write it in", o.watchJSON, dir)}
+	}
+	return nil
 }
 
 func profileLabel(t *awsconfig.Trace) string {
