@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -41,6 +42,11 @@ type Deps struct {
 	Environ func() []string
 	// MFAPrompt asks the person for an MFA code; nil means nobody can.
 	MFAPrompt func(serial string) (string, error)
+	// OnInterrupt calls f at the next Ctrl-C from now on, until stop is
+	// called. Commands that outlive a child use it to be interrupted again
+	// once the child, which a Ctrl-C during its run belongs to, has ended.
+	// Nil means no Ctrl-C arrives.
+	OnInterrupt func(f func()) (stop func())
 }
 
 // environ is the environment a child inherits.
@@ -61,12 +67,34 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		HTTPClient:  newHTTPClient(),
 		OpenBrowser: openBrowser,
 		Environ:     os.Environ,
+		OnInterrupt: onInterrupt,
 		MFAPrompt:   ttyMFAPrompt,
 	}
 }
 
 // openBrowser opens url in the desktop's browser. Where there is no display
 // (a server over SSH, a container) it says so instead of failing silently.
+// onInterrupt calls f at each SIGINT (Ctrl-C) until stop.
+func onInterrupt(f func()) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				f()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
 func openBrowser(url string) error {
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display")

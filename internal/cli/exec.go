@@ -63,6 +63,12 @@ The command's environment loses variables that would shadow the endpoint
 AWS_DEFAULT_REGION and AWS_SDK_LOAD_CONFIG=1. awsauth exits with the
 command's exit code.
 
+Ctrl-C before the command starts (a slow credential source, an MFA prompt,
+a login waiting for approval) stops awsauth with exit code 130. While the
+command runs, Ctrl-C is the command's: awsauth passes it on and keeps the
+credentials coming until the command ends. After that, Ctrl-C stops a
+--watch that is still following the stack (exit 130).
+
 --watch STACK follows, on stderr, the operation the command starts on
 STACK (stdout stays the command's), on to its end if the command dies
 first; awsauth exits 6 when that operation fails and the command
@@ -103,8 +109,10 @@ that NDJSON on stderr instead of the lines.`,
 }
 
 func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
-	// A Ctrl-C is the child's to handle: the endpoint must outlive it.
-	ctx = context.WithoutCancel(ctx)
+	// ctx ends at Ctrl-C: until the command starts, that stops awsauth.
+	// While the command runs, a Ctrl-C is the command's to handle: the
+	// endpoint, the renewals and a watch beside it outlive it (run).
+	run := context.WithoutCancel(ctx)
 	if err := o.refreshBefore.check(time.Time{}, time.Time{}); err != nil {
 		return err
 	}
@@ -135,6 +143,9 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		OnEvent:       a.execEventPrinter(trace, o),
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+		}
 		return err
 	}
 	creds, err := k.Get()
@@ -174,7 +185,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 				creds.Expires.UTC().Format(time.RFC3339), humanDuration(creds.Expires.Sub(a.deps.Now())))
 		}
 	} else {
-		srv, err := credserver.Start(ctx, k, credserver.Options{Now: a.deps.Now})
+		srv, err := credserver.Start(run, k, credserver.Options{Now: a.deps.Now})
 		if err != nil {
 			return err
 		}
@@ -197,6 +208,9 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			strings.Join(args, " "), profileLabel(trace), trace.Source())
 	}
 	childDone := make(chan struct{})
+	// The watch outlives a Ctrl-C during the command, not one after it.
+	watchCtx, stopWatch := context.WithCancel(run)
+	defer stopWatch()
 	var watched chan watchResult
 	var streams execWatchStreams
 	var jsonFile *lazyFile
@@ -216,12 +230,12 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			streams = a.execWatchStreams(nil)
 		}
 		go func() {
-			res := a.execWatch(ctx, s, k, o.watch, now, streams, childDone, note.opFound)
+			res := a.execWatch(watchCtx, s, k, o.watch, now, streams, childDone, note.opFound)
 			note.watchEnded()
 			watched <- res
 		}()
 	}
-	code, err := execenv.Run(ctx, execenv.Command{
+	code, err := execenv.Run(run, execenv.Command{
 		Args: args, Env: childEnv,
 		Stdin: a.deps.IO.In, Stdout: a.deps.IO.Out, Stderr: a.deps.IO.ErrOut,
 		InteractiveTerminal: a.deps.IO.IsStdinTTY(),
@@ -231,7 +245,13 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		if err == nil {
 			note.commandEnded(fmt.Sprintf("awsauth: %s exited with %d; following stack %s to its end", filepath.Base(args[0]), code, o.watch))
 		}
+		if a.deps.OnInterrupt != nil {
+			defer a.deps.OnInterrupt(stopWatch)()
+		}
 		res := <-watched
+		if watchCtx.Err() != nil && errors.Is(res.err, context.Canceled) {
+			return &interruptedError{fmt.Errorf("interrupted while following stack %s; its operation goes on (follow it again: awsauth watch %s)", o.watch, o.watch)}
+		}
 		var verr error
 		var noop *noOperationError
 		if errors.As(res.err, &noop) {
@@ -374,6 +394,11 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 			who := trace.Profile
 			if sso != nil {
 				who = profile
+			}
+			if e.Expires.IsZero() {
+				// At the start, with --auto-login: no command runs yet.
+				fmt.Fprintf(w, "awsauth: the IAM Identity Center session of profile %s has ended; logging in before the command starts\n", who)
+				return
 			}
 			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",

@@ -163,10 +163,16 @@ type KeepOptions struct {
 }
 
 // Keep starts a keeper that renews the session's credentials in the
-// background until ctx ends or [Session.Close]; the first credentials come
-// from the file cache when it holds fresh ones, and every renewal is saved
-// there for credential-process. From then on every client of the session
-// signs with the kept credentials.
+// background until [Session.Close]; the first credentials come from the
+// file cache when it holds fresh ones, and every renewal is saved there for
+// credential-process. From then on every client of the session signs with
+// the kept credentials.
+//
+// ctx bounds only the start: when it ends (Ctrl-C) while the first
+// credentials are fetched — a credential_process that hangs, an MFA prompt,
+// a device login waiting for approval — Keep returns ctx's error at once.
+// The renewals do not end with ctx: under exec, a Ctrl-C while the command
+// runs is the command's.
 func (s *Session) Keep(ctx context.Context, o KeepOptions) (*keeper.Keeper, error) {
 	provider := &credcache.Provider{
 		Cache: s.deps.cache(), Key: credsource.CacheKey(s.req), Next: s.upstream,
@@ -180,8 +186,18 @@ func (s *Session) Keep(ctx context.Context, o KeepOptions) (*keeper.Keeper, erro
 		OnEvent:       o.OnEvent,
 		Now:           s.deps.Now,
 	})
-	if err := k.Start(ctx); err != nil {
-		return nil, err
+	started := make(chan error, 1)
+	// An MFA prompt reads the terminal and heeds no context: the start
+	// runs aside, so that Ctrl-C is answered at once whatever it waits on.
+	go func() { started <- k.StartWith(ctx, context.WithoutCancel(ctx)) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		k.Stop()
+		return nil, ctx.Err()
 	}
 	s.keeper, s.creds = k, k
 	return k, nil
