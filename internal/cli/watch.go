@@ -417,12 +417,29 @@ func (r *watchRenderer) draw() {
 		}
 	}
 	if st := r.k.Status(); !st.Expires.IsZero() {
-		lines = append(lines, cs.Gray(fmt.Sprintf("  credentials renewed by awsauth, valid %s more", humanDuration(st.Expires.Sub(r.a.deps.Now())))))
+		lines = append(lines, cs.Gray("  "+credentialsNote(st, r.a.deps.Now())))
 	}
 	for _, l := range lines {
 		fmt.Fprintln(r.w, l)
 	}
 	r.drawn = len(lines)
+}
+
+// credentialsNote says how long the watch's own credentials live, and what
+// is wrong when they have run out: never a negative time.
+func credentialsNote(st keeper.Status, now time.Time) string {
+	left := st.Expires.Sub(now)
+	needsLogin := st.State == keeper.NeedsLogin || st.LastErr != nil && session.NeedsPerson(st.LastErr)
+	switch {
+	case left > 0 && needsLogin:
+		return fmt.Sprintf("credentials valid %s more; the IAM Identity Center session has ended: log in to continue (awsauth login)", humanDuration(left))
+	case left > 0:
+		return fmt.Sprintf("credentials renewed by awsauth, valid %s more", humanDuration(left))
+	case needsLogin:
+		return fmt.Sprintf("credentials expired %s ago; log in to continue (awsauth login)", humanDuration(-left))
+	default:
+		return fmt.Sprintf("credentials expired %s ago; awsauth keeps trying to renew them", humanDuration(-left))
+	}
 }
 
 func (r *watchRenderer) finish() {
