@@ -1,0 +1,229 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/awsauth/awsauth/internal/sysenv"
+)
+
+// dialTimeout bounds connecting to the socket: a live agent accepts at
+// once, and a client must never wait long on one that does not.
+const dialTimeout = time.Second
+
+// ErrNotRunning means no agent answers on the socket.
+var ErrNotRunning = errors.New("no awsauth agent is running")
+
+// Error is an answer of the agent that refuses a request.
+type Error struct {
+	Msg           string
+	LoginRequired bool
+}
+
+func (e *Error) Error() string { return "awsauth agent: " + e.Msg }
+
+func dial(ctx context.Context, env sysenv.Env) (net.Conn, error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	c, err := d.DialContext(ctx, "unix", SocketPath(env))
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrNotRunning, err)
+	}
+	return c, nil
+}
+
+// call sends req and reads one answer.
+func call(ctx context.Context, env sysenv.Env, req Request, timeout time.Duration) (Message, error) {
+	c, err := dial(ctx, env)
+	if err != nil {
+		return Message{}, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return Message{}, err
+	}
+	var m Message
+	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&m); err != nil {
+		return Message{}, fmt.Errorf("awsauth agent: no answer: %w", err)
+	}
+	if m.Type == "error" {
+		return m, &Error{Msg: m.Error, LoginRequired: m.LoginRequired}
+	}
+	return m, nil
+}
+
+// Running reports whether an agent answers.
+func Running(ctx context.Context, env sysenv.Env) bool {
+	_, err := call(ctx, env, Request{Op: "status"}, 2*time.Second)
+	return err == nil
+}
+
+// Get asks the agent for credentials of req's profile; the agent opens a
+// session for it if it holds none.
+func Get(ctx context.Context, env sysenv.Env, req Request) (aws.Credentials, error) {
+	req.Op = "get"
+	m, err := call(ctx, env, req, 2*time.Minute)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if m.Creds == nil {
+		return aws.Credentials{}, errors.New("awsauth agent: an answer without credentials")
+	}
+	return m.Creds.Credentials(), nil
+}
+
+// Status lists the agent's sessions.
+func Status(ctx context.Context, env sysenv.Env) ([]SessionStatus, error) {
+	m, err := call(ctx, env, Request{Op: "status"}, 5*time.Second)
+	return m.Sessions, err
+}
+
+// Stop asks the agent to exit.
+func Stop(ctx context.Context, env sysenv.Env) error {
+	_, err := call(ctx, env, Request{Op: "stop"}, 5*time.Second)
+	return err
+}
+
+// Start starts an agent in the background (exe agent run, in a session of
+// its own, its output to the agent directory's log) unless one answers,
+// and waits until it does (at most 5 s).
+func Start(ctx context.Context, env sysenv.Env, exe string, environ []string) error {
+	if Running(ctx, env) {
+		return nil
+	}
+	dir := Dir(env)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(dir+"/agent.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "agent", "run")
+	cmd.Env = environ
+	cmd.Stdout, cmd.Stderr = logf, logf
+	detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the awsauth agent: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }() // reaps it should it exit while we run
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if Running(ctx, env) {
+			return nil
+		}
+		select {
+		case err := <-exited:
+			// Another agent won the race to start: it answers.
+			if Running(ctx, env) {
+				return nil
+			}
+			return fmt.Errorf("the awsauth agent exited at start (%v); see %s/agent.log", err, dir)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the awsauth agent did not answer within 5s; see %s/agent.log", dir)
+}
+
+// Attachment is a client's share of an agent session: the latest
+// credentials the agent sent, and the events it announced. It is a
+// credential source for exec's endpoint.
+type Attachment struct {
+	conn   net.Conn
+	creds  atomic.Pointer[aws.Credentials]
+	source string
+	done   chan struct{}
+	once   sync.Once
+	now    func() time.Time
+}
+
+// Attach joins the agent's session for req and returns once the first
+// credentials are in hand. onEvent receives the agent's announcements
+// (from one goroutine). [Attachment.Done] is closed when the agent goes.
+func Attach(ctx context.Context, env sysenv.Env, req Request, now func() time.Time, onEvent func(Message)) (*Attachment, error) {
+	req.Op = "attach"
+	c, err := dial(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	// The first answer may wait on the session's first fetch.
+	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	dec := json.NewDecoder(bufio.NewReader(c))
+	var first Message
+	if err := dec.Decode(&first); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("awsauth agent: no answer: %w", err)
+	}
+	if first.Type == "error" || first.Creds == nil {
+		c.Close()
+		return nil, &Error{Msg: first.Error, LoginRequired: first.LoginRequired}
+	}
+	_ = c.SetDeadline(time.Time{})
+	if now == nil {
+		now = time.Now
+	}
+	at := &Attachment{conn: c, source: first.Source, done: make(chan struct{}), now: now}
+	creds := first.Creds.Credentials()
+	at.creds.Store(&creds)
+	go func() {
+		defer at.Close()
+		for {
+			var m Message
+			if err := dec.Decode(&m); err != nil {
+				return
+			}
+			if m.Type == "creds" && m.Creds != nil {
+				c := m.Creds.Credentials()
+				at.creds.Store(&c)
+			}
+			if onEvent != nil {
+				onEvent(m)
+			}
+		}
+	}()
+	return at, nil
+}
+
+// Source is the credential source the agent's session resolved.
+func (a *Attachment) Source() string { return a.source }
+
+// Get returns the latest credentials while they are valid.
+func (a *Attachment) Get() (aws.Credentials, error) {
+	c := *a.creds.Load()
+	if c.CanExpire && !a.now().Before(c.Expires) {
+		return aws.Credentials{}, fmt.Errorf("the credentials from the awsauth agent expired at %s", c.Expires.UTC().Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+// Done is closed when the connection to the agent ends.
+func (a *Attachment) Done() <-chan struct{} { return a.done }
+
+// Close leaves the session.
+func (a *Attachment) Close() {
+	a.once.Do(func() {
+		a.conn.Close()
+		close(a.done)
+	})
+}
