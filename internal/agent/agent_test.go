@@ -96,7 +96,9 @@ func (w *world) serve(t *testing.T, configure func(*Server)) (*Server, chan erro
 	return s, done
 }
 
-func (w *world) req() Request { return Request{Profile: "dev", Env: w.env, PID: os.Getpid(), Command: "test"} }
+func (w *world) req() Request {
+	return Request{Profile: "dev", Env: w.env, PID: os.Getpid(), Command: "test"}
+}
 
 // Three clients of one profile share one session: one upstream call per
 // renewal for all of them, and every client always holds valid keys.
