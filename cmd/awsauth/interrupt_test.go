@@ -32,7 +32,7 @@ type interruptRun struct {
 func startInterruptible(t *testing.T, bin, home string, extraEnv []string, args ...string) *interruptRun {
 	t.Helper()
 	r := &interruptRun{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
-	r.cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1", "NO_COLOR=1"}, extraEnv...)
+	r.cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1", "NO_COLOR=1", "AWSAUTH_NO_AGENT=1"}, extraEnv...)
 	r.cmd.Stderr = &r.stderr
 	// A grandchild left running (a credential_process's sleep) may hold
 	// stderr open after awsauth has gone.

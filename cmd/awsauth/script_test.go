@@ -77,6 +77,9 @@ func TestScripts(t *testing.T) {
 			// Nothing here is an EC2 instance: never wait on 169.254.169.254.
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			env.Setenv("NO_COLOR", "1")
+			// exec renews in its own process unless a script asks for the
+			// agent: an agent would outlive the script.
+			env.Setenv("AWSAUTH_NO_AGENT", "1")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -132,7 +132,7 @@ func TestOneSessionForEveryClient(t *testing.T) {
 	if calls > 7 || len(keys) < 3 {
 		t.Errorf("GetRoleCredentials called %d times for three clients (want at most 7: one session), %d distinct keys seen (want renewals)", calls, len(keys))
 	}
-	st, err := Status(t.Context(), w.clientEnv())
+	st, _, err := Status(t.Context(), w.clientEnv())
 	if err != nil || len(st) != 1 || len(st[0].Clients) != 3 || st[0].Profile != "dev" || st[0].Source != "sso" {
 		t.Errorf("status = %+v, %v; want one sso session of dev with three clients", st, err)
 	}

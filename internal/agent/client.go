@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,10 +84,10 @@ func Get(ctx context.Context, env sysenv.Env, req Request) (aws.Credentials, err
 	return m.Creds.Credentials(), nil
 }
 
-// Status lists the agent's sessions.
-func Status(ctx context.Context, env sysenv.Env) ([]SessionStatus, error) {
+// Status lists the agent's sessions, and tells its process id.
+func Status(ctx context.Context, env sysenv.Env) (sessions []SessionStatus, pid int, err error) {
 	m, err := call(ctx, env, Request{Op: "status"}, 5*time.Second)
-	return m.Sessions, err
+	return m.Sessions, m.PID, err
 }
 
 // Stop asks the agent to exit.
@@ -112,7 +113,12 @@ func Start(ctx context.Context, env sysenv.Env, exe string, environ []string) er
 	}
 	defer logf.Close()
 	cmd := exec.Command(exe, "agent", "run")
-	cmd.Env = environ
+	// The agent needs no credential of the shell that starts it.
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); !secretVars[k] {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
@@ -121,21 +127,26 @@ func Start(ctx context.Context, env sysenv.Env, exe string, environ []string) er
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }() // reaps it should it exit while we run
 	deadline := time.Now().Add(5 * time.Second)
+	var gone error
 	for time.Now().Before(deadline) {
 		if Running(ctx, env) {
 			return nil
 		}
 		select {
 		case err := <-exited:
-			// Another agent won the race to start: it answers.
-			if Running(ctx, env) {
-				return nil
+			// Another agent that won the race to start answers soon;
+			// otherwise this one failed.
+			exited = nil
+			if err != nil {
+				gone = err
 			}
-			return fmt.Errorf("the awsauth agent exited at start (%v); see %s/agent.log", err, dir)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+	if gone != nil {
+		return fmt.Errorf("the awsauth agent exited at start (%v); see %s/agent.log", gone, dir)
 	}
 	return fmt.Errorf("the awsauth agent did not answer within 5s; see %s/agent.log", dir)
 }

@@ -49,8 +49,9 @@ type Message struct {
 	Error string `json:"error,omitempty"`
 	// LoginRequired marks an error that only a person can cure.
 	LoginRequired bool `json:"login_required,omitempty"`
-	// Sessions, for status.
+	// Sessions and the agent's PID, for status.
 	Sessions []SessionStatus `json:"sessions,omitempty"`
+	PID      int             `json:"pid,omitempty"`
 	// Source is the held session's credential source, for creds.
 	Source string `json:"source,omitempty"`
 }

@@ -248,7 +248,7 @@ func (a *Server) serve(ctx context.Context, c net.Conn) {
 		}
 		_ = enc.Encode(Message{Type: "creds", Creds: toWire(creds), Source: string(h.s.Trace.Source())})
 	case "status":
-		_ = enc.Encode(Message{Type: "status", Sessions: a.status()})
+		_ = enc.Encode(Message{Type: "status", Sessions: a.status(), PID: os.Getpid()})
 	case "stop":
 		_ = enc.Encode(Message{Type: "ok"})
 		a.logf("agent: stop requested")

@@ -210,6 +210,7 @@ func (a *app) subcommands() []subcommand {
 		{"explain", a.newExplainCmd},
 		{"watch", a.newWatchCmd},
 		{"console", a.newConsoleCmd},
+		{"agent", a.newAgentCmd},
 		{"version", a.newVersionCmd},
 	}
 }

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credfile"
 	"github.com/awsauth/awsauth/internal/session"
@@ -46,7 +49,7 @@ awsauth understands.`,
   awsauth credential-process --profile deploy | jq .Expiration`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			creds, hit, _, err := session.Cached(cmd.Context(), a.request(), a.sessionDeps())
+			creds, hit, err := a.processCredentials(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -54,6 +57,26 @@ awsauth understands.`,
 			return writeJSONCompact(a.deps.IO.Out, toProcessOutput(creds))
 		},
 	}
+}
+
+// processCredentials answers credential-process: from the file cache, else
+// from a running agent (which keeps the session for every later call),
+// else from the source itself.
+func (a *app) processCredentials(ctx context.Context) (aws.Credentials, bool, error) {
+	if c, ok := session.Lookup(a.request(), a.sessionDeps()); ok {
+		return c, true, nil
+	}
+	if !agent.Disabled(a.deps.Env) && agentSupported() == nil {
+		req := agent.Request{Op: "get", Profile: a.g.profile, Env: agent.RequestEnv(a.environ()), PID: os.Getpid(), Command: "credential-process"}
+		c, err := agent.Get(ctx, a.deps.Env, req)
+		if err == nil {
+			a.debugf("credential-process: answered by the awsauth agent")
+			return c, false, nil
+		}
+		a.debugf("credential-process: not from the agent: %v", err)
+	}
+	c, hit, _, err := session.Cached(ctx, a.request(), a.sessionDeps())
+	return c, hit, err
 }
 
 func (a *app) newExportCmd() *cobra.Command {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credserver"
 	"github.com/awsauth/awsauth/internal/execenv"
@@ -30,6 +31,7 @@ type execOptions struct {
 	quiet         bool
 	watch         string
 	watchJSON     string
+	noAgent       bool
 	// watchNow is the clock of the watched stack's events (the demo's
 	// fake clock); nil means real time.
 	watchNow func() time.Time
@@ -103,6 +105,7 @@ that NDJSON on stderr instead of the lines.`,
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
+	f.BoolVar(&o.noAgent, "no-agent", false, "renew in this process, without sharing the awsauth agent's session (also: AWSAUTH_NO_AGENT=1)")
 	f.StringVar(&o.watchJSON, "watch-json", "", "with --watch: write the watch's NDJSON to `FILE` (made at its first line)")
 	f.SetInterspersed(false)
 	return cmd
@@ -137,25 +140,53 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	// The first credentials come from the cache credential-process keeps
 	// when it holds fresh ones (no upstream call before the command
 	// starts); every renewal goes upstream and is saved there.
-	k, err := s.Keep(ctx, session.KeepOptions{
-		RefreshBefore: o.refreshBefore.d,
-		OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
-		OnEvent:       a.execEventPrinter(trace, o),
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+	keep := func(ctx context.Context) (*keeper.Keeper, error) {
+		return s.Keep(ctx, session.KeepOptions{
+			RefreshBefore: o.refreshBefore.d,
+			OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
+			OnEvent:       a.execEventPrinter(trace, o),
+		})
+	}
+	// With the agent, every terminal on the profile shares one session.
+	src := &execSource{}
+	var k *keeper.Keeper
+	var at *agent.Attachment
+	if ok, why := a.agentFor(o, trace); ok {
+		at, err = a.attachAgent(ctx, args, a.agentEventPrinter(trace, o, a.deps.IO.ErrOut, a.autoLoginHook(trace, o.autoLogin), run))
+		if err != nil {
+			if ctx.Err() != nil {
+				return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+			}
+			a.debugf("exec: renewing in this process: %v", err)
+		} else {
+			defer at.Close()
+			src.set(at)
+			a.debugf("exec: sharing the awsauth agent's session of profile %s", trace.Profile)
 		}
-		return err
+	} else {
+		a.debugf("exec: renewing in this process: %s", why)
 	}
-	creds, err := k.Get()
+	if at == nil {
+		k, err = keep(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+			}
+			return err
+		}
+		src.set(k)
+	}
+	creds, err := src.Get()
 	if err != nil {
 		return err
 	}
-	// The lifetime is known now: check the window before anything starts.
-	first := k.Status()
-	if err := o.refreshBefore.check(first.Obtained, first.Expires); err != nil {
-		return err
+	if k != nil {
+		// The lifetime is known now: check the window before anything
+		// starts.
+		first := k.Status()
+		if err := o.refreshBefore.check(first.Obtained, first.Expires); err != nil {
+			return err
+		}
 	}
 
 	// A directory for copies of the shared files, made only if one is
@@ -185,7 +216,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 				creds.Expires.UTC().Format(time.RFC3339), humanDuration(creds.Expires.Sub(a.deps.Now())))
 		}
 	} else {
-		srv, err := credserver.Start(run, k, credserver.Options{Now: a.deps.Now})
+		srv, err := credserver.Start(run, src, credserver.Options{Now: a.deps.Now})
 		if err != nil {
 			return err
 		}
@@ -208,6 +239,9 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			strings.Join(args, " "), profileLabel(trace), trace.Source())
 	}
 	childDone := make(chan struct{})
+	if at != nil {
+		go a.fallBackWhenTheAgentGoes(run, at, src, childDone, keep)
+	}
 	// The watch outlives a Ctrl-C during the command, not one after it.
 	watchCtx, stopWatch := context.WithCancel(run)
 	defer stopWatch()
@@ -287,10 +321,12 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		}
 		return err
 	}
-	st := k.Status()
-	a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
-	if o.done != nil {
-		o.done(st)
+	if k != nil {
+		st := k.Status()
+		a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
+		if o.done != nil {
+			o.done(st)
+		}
 	}
 	if code != 0 {
 		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}

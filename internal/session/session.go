@@ -109,6 +109,11 @@ func ForTrace(trace *awsconfig.Trace, req awsconfig.Request, deps Deps) (*Sessio
 	return &Session{Trace: trace, req: req, deps: deps, upstream: p, creds: aws.NewCredentialsCache(p)}, nil
 }
 
+// Lookup answers req from the file cache alone: no resolving, no network.
+func Lookup(req awsconfig.Request, deps Deps) (aws.Credentials, bool) {
+	return deps.cache().Lookup(credsource.CacheKey(req))
+}
+
 // Cached returns credentials for req from the file cache, and resolves and
 // fetches (saving what it got) only when the cache has nothing fresh; hit
 // reports a warm answer. The session is nil on a hit: nothing was resolved.
