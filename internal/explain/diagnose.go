@@ -29,6 +29,9 @@ type Result struct {
 	Line    int    `json:"line,omitempty"`
 	// Also lists other causes in the input, after the root one.
 	Also []Also `json:"also,omitempty"`
+	// Closest lists, when no cause was found, the causes the input is
+	// most like; Cause is the first of them.
+	Closest []Cause `json:"closest,omitempty"`
 	// Profile is the profile the advice is about.
 	Profile string `json:"profile,omitempty"`
 
@@ -56,6 +59,7 @@ func Diagnose(sc *Scan, sit *Situation) *Result {
 		s.Line = lineVars(&s, r.Cause, sc.Root.Vars)
 	case sc.Guess != "":
 		r, _ = RuleFor(sc.Guess)
+		res.Closest = sc.Closest
 		s.Line = lineVars(&s, r.Cause, nil)
 	}
 	if r == nil {

@@ -237,6 +237,13 @@ func TestGuessWhenNothingMatches(t *testing.T) {
 	if sc.Root != nil || sc.Guess != ExpiredSessionToken {
 		t.Errorf("root %+v guess %q", sc.Root, sc.Guess)
 	}
+	// The next closest come with it, most alike first.
+	if len(sc.Closest) < 2 || len(sc.Closest) > maxClosest || sc.Closest[0] != sc.Guess || sc.Closest[1] != ExpiredSSOToken {
+		t.Errorf("closest %q", sc.Closest)
+	}
+	if res := Diagnose(sc, &Situation{}); res.Found || res.Cause != ExpiredSessionToken || !slices.Equal(res.Closest, sc.Closest) {
+		t.Errorf("result %+v", res)
+	}
 	sc = scanString(t, "hello world\n")
 	if sc.Root != nil || sc.Guess != "" {
 		t.Errorf("root %+v guess %q", sc.Root, sc.Guess)
