@@ -17,21 +17,30 @@ import (
 // Coverage is the share of the credential problems for which a cause is
 // found; precision is the share of found causes that are right, counting a
 // cause found in a message that is no credential problem at all ("none") as
-// wrong. The floors below are the recorded values (bench/README.md): the
-// test fails when a change lowers either.
+// wrong. Precision must stay at 95% or above; the coverage floor is the
+// recorded value (bench/README.md), rounded down: the test fails when a
+// change lowers it. Adding entries that are not covered means recording the
+// new value.
 const (
-	minCorpusPrecision = 0.901
-	minCorpusCoverage  = 0.510
+	minCorpusPrecision = 0.95
+	minCorpusCoverage  = 0.968
 )
 
 // corpusNone labels a message that is not an authentication or
 // configuration problem.
 const corpusNone Cause = "none"
 
+// corpusHeldOut is the set of entries kept out of the work on the rules.
+const corpusHeldOut = "heldout"
+
 type corpusEntry struct {
 	ID, Source, Tool, Note string
 	Cause                  Cause
-	Text                   string
+	// Set is "heldout" for the entries gathered after the rules were
+	// written from the others, and kept out of that work: they measure how
+	// the rules do on messages nobody tuned them for.
+	Set  string
+	Text string
 }
 
 func loadCorpus(t testing.TB) []corpusEntry {
@@ -72,8 +81,13 @@ func loadCorpus(t testing.TB) []corpusEntry {
 				e.Cause = Cause(val)
 			case "note":
 				e.Note = val
+			case "set":
+				if val != corpusHeldOut {
+					t.Fatalf("%s: set %q: the only set is %q", where, val, corpusHeldOut)
+				}
+				e.Set = val
 			default:
-				t.Fatalf("%s: unknown header %q (source, tool, cause, note)", where, key)
+				t.Fatalf("%s: unknown header %q (source, tool, cause, note, set)", where, key)
 			}
 		}
 		e.Text = strings.TrimRight(string(text), "\n")
@@ -186,6 +200,13 @@ func TestCorpus(t *testing.T) {
 		t.Fatalf("the corpus has %d entries; it should have at least 150", len(corpus))
 	}
 	s := scoreCorpus(t, corpus)
+	var heldOut []corpusEntry
+	for _, e := range corpus {
+		if e.Set == corpusHeldOut {
+			heldOut = append(heldOut, e)
+		}
+	}
+	h := scoreCorpus(t, heldOut)
 
 	causes := make([]string, 0, len(s.perCause))
 	for c := range s.perCause {
@@ -209,6 +230,8 @@ func TestCorpus(t *testing.T) {
 	t.Logf("coverage:  %d/%d = %.1f%% (floor %.1f%%)", s.problemFound, s.problems, 100*s.coverage(), 100*minCorpusCoverage)
 	t.Logf("precision: %d/%d = %.1f%% (floor %.1f%%)", s.correct, s.found, 100*s.precision(), 100*minCorpusPrecision)
 	t.Logf("not found, closest cause right: %d/%d", s.closest, len(s.misses))
+	t.Logf("held out (%d entries, %d problems): coverage %d/%d = %.1f%%, precision %d/%d = %.1f%%",
+		h.entries, h.problems, h.problemFound, h.problems, 100*h.coverage(), h.correct, h.found, 100*h.precision())
 
 	if s.precision() < minCorpusPrecision {
 		t.Errorf("precision %.3f is below %.3f", s.precision(), minCorpusPrecision)
