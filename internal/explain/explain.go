@@ -58,6 +58,10 @@ const (
 	IMDSUnavailable         Cause = "imds_unavailable"
 	CredentialProcessFailed Cause = "credential_process_failed"
 	WebIdentityFailed       Cause = "web_identity_failed"
+	LoginSessionExpired     Cause = "login_session_expired"
+	ConfigFileInvalid       Cause = "config_file_invalid"
+	EKSUnauthorized         Cause = "eks_unauthorized"
+	EKSExecPluginFailed     Cause = "eks_exec_plugin_failed"
 	// Unknown is reported when nothing in the input resembles a known cause.
 	Unknown Cause = "unknown"
 )
