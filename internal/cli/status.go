@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/status"
 )
 
@@ -64,6 +65,7 @@ func (a *app) runStatus(ctx context.Context, o statusOptions) error {
 	if rep == nil {
 		return err
 	}
+	rep.Agent = a.agentHold(ctx, rep)
 	if a.g.json {
 		if werr := writeJSON(a.deps.IO.Out, rep); werr != nil {
 			return werr
@@ -113,6 +115,13 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 	}
 	if r.AccessKeyID != "" {
 		row("access key", maskKeyID(r.AccessKeyID))
+	}
+	if h := r.Agent; h != nil {
+		line := fmt.Sprintf("held by the awsauth agent for %d client(s), %d renewal(s)", h.Clients, h.Renewals)
+		if h.NextRenewal != nil && h.NextRenewal.After(now) {
+			line += ", the next in " + humanDuration(h.NextRenewal.Sub(now))
+		}
+		row("agent", line)
 	}
 	switch {
 	case r.Credentials.Expires != nil:
@@ -192,4 +201,28 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	}
 	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+// agentHold asks a running agent whether it holds the profile (by name and
+// source: the agent's own key also covers the files and endpoints). No
+// agent, or one that does not answer at once, is no hold.
+func (a *app) agentHold(ctx context.Context, r *status.Report) *status.AgentHold {
+	if agent.Disabled(a.deps.Env) || agentSupported() != nil || r.Trace == nil {
+		return nil
+	}
+	sessions, _, err := agent.Status(ctx, a.deps.Env)
+	if err != nil {
+		return nil
+	}
+	for _, s := range sessions {
+		if s.Profile == r.Profile && s.Source == string(r.Source) {
+			h := &status.AgentHold{Clients: len(s.Clients), Renewals: s.Renewals}
+			if !s.NextRenewal.IsZero() {
+				next := s.NextRenewal
+				h.NextRenewal = &next
+			}
+			return h
+		}
+	}
+	return nil
 }

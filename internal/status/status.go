@@ -29,6 +29,8 @@ type Report struct {
 	Warnings    []awsconfig.Warning `json:"warnings"`
 	Offline     bool                `json:"offline"`
 	Error       *ErrorInfo          `json:"error,omitempty"`
+	// Agent is set when the awsauth agent holds the profile's session.
+	Agent *AgentHold `json:"agent,omitempty"`
 	Trace       *awsconfig.Trace    `json:"-"`
 	AccessKeyID string              `json:"-"`
 	Creds       *aws.Credentials    `json:"-"`
@@ -60,6 +62,13 @@ type SSOState struct {
 }
 
 // ErrorInfo is the failure, in the JSON report.
+// AgentHold is the awsauth agent's session of the profile.
+type AgentHold struct {
+	Clients     int        `json:"clients"`
+	Renewals    uint64     `json:"renewals"`
+	NextRenewal *time.Time `json:"next_renewal"`
+}
+
 type ErrorInfo struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`

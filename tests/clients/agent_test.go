@@ -157,11 +157,25 @@ func TestAgentOneSessionForThreeTerminals(t *testing.T) {
 		var wg sync.WaitGroup
 		var sharedRes, aloneRes []execResult
 		wg.Add(2)
-		go func() { defer wg.Done(); sharedRes = shared.runExecs(3, seconds, nil, nil) }()
+		var held string
+		go func() {
+			defer wg.Done()
+			sharedRes = shared.runExecs(3, seconds, nil, func(elapsed time.Duration) {
+				if held == "" && elapsed > 5*time.Second {
+					held, _ = shared.awsauthRun("status", "--profile", "dev", "--json")
+				}
+			})
+		}()
 		go func() { defer wg.Done(); aloneRes = alone.runExecs(3, seconds, nil, nil) }()
 		wg.Wait()
 		wantChildrenClean(t, sharedRes, seconds)
 		wantChildrenClean(t, aloneRes, seconds)
+		var rep struct {
+			Agent *struct{ Clients int }
+		}
+		if err := json.Unmarshal([]byte(held), &rep); err != nil || rep.Agent == nil || rep.Agent.Clients != 3 {
+			t.Errorf("status during the run does not say the agent holds dev for three clients:\n%s", held)
+		}
 		// 10 s credentials renewed at half their life over 40 s: the first
 		// fetch and about eight renewals.
 		withAgent, without := shared.fake.Calls("GetRoleCredentials"), alone.fake.Calls("GetRoleCredentials")
