@@ -165,3 +165,22 @@ func TestSDKReason(t *testing.T) {
 		}
 	}
 }
+
+// TestMisplacedProfile: a section the SDKs do not read as the profile asked
+// for is pointed at, with the header it needs.
+func TestMisplacedProfile(t *testing.T) {
+	files := writeFiles(t, "[default]\nregion = x\n\n[B]\nregion = y\n", "[profile C]\naws_access_key_id = A\naws_secret_access_key = S\n")
+	for name, want := range map[string]string{
+		"B": fmt.Sprintf("[B] on line 4 of %s is not read as a profile: in the config file it must be [profile B]", files.Config),
+		"C": fmt.Sprintf("[profile C] on line 1 of %s is not read as a profile: in the credentials file it must be [C]", files.Credentials),
+	} {
+		_, err := Resolve(context.Background(), Request{Profile: name, Files: files})
+		var nf *ProfileNotFoundError
+		if !errors.As(err, &nf) {
+			t.Fatalf("profile %s: %v", name, err)
+		}
+		if got := nf.Hints(); len(got) == 0 || got[0] != want {
+			t.Errorf("profile %s: hints %q, want first %q", name, got, want)
+		}
+	}
+}

@@ -67,6 +67,7 @@ func ResolveIn(ctx context.Context, inv *Inventory, req Request, env sysenv.Env)
 		return nil, &ProfileNotFoundError{
 			Name: t.Profile, From: t.ProfileFrom, Files: inv.Files,
 			Suggestions: Nearest(t.Profile, inv.Names()), HaveProfiles: len(inv.Profiles) > 0,
+			Misplaced: misplaced(viewOf(inv.Files), t.Profile),
 		}
 	}
 
