@@ -382,3 +382,30 @@ func loadWithSDK(t *testing.T, configFile, credentialsFile, profile string, env 
 		config.WithRegion("us-east-1"))
 	return err
 }
+
+// TestSettingsTheSDKIgnores: values the Go SDK's loader reads leniently (a
+// bad boolean is false) or not at all are no error for awsauth either.
+func TestSettingsTheSDKIgnores(t *testing.T) {
+	for _, setting := range []string{
+		"sts_regional_endpoints = bogus",
+		"use_fips_endpoint = yes",
+		"use_dualstack_endpoint = maybe",
+		"s3_use_arn_region = 2",
+		"ec2_metadata_v1_disabled = nope",
+		"endpoint_discovery_enabled = sometimes",
+		"services = no-such-section",
+		"no_such_setting = 1",
+	} {
+		t.Run(setting, func(t *testing.T) {
+			env := home(t, lines("[profile B]", "credential_process = /bin/false", setting), "")
+			aws := filepath.Join(env["HOME"], ".aws")
+			if err := loadWithSDK(t, filepath.Join(aws, "config"), filepath.Join(aws, "credentials"), "B", nil); err != nil {
+				t.Fatalf("the Go SDK refuses it (%v): it belongs in TestConfigErrorsAreOurs", err)
+			}
+			r := runCLI(t, env, false, "status", "--offline", "--profile", "B")
+			if r.code != ExitOK {
+				t.Errorf("exit %d:\n%s", r.code, r.errOut)
+			}
+		})
+	}
+}
