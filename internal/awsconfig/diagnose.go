@@ -28,7 +28,7 @@ func diagnose(inv *Inventory, profile string) error {
 		return nil
 	}
 	d := &diagnosis{v: v, inv: inv, visited: map[string]bool{}}
-	_, err := d.visit(profile, "", true)
+	_, err := d.visit(profile, true)
 	if _, missing := err.(errNotExist); missing {
 		return hiddenProfile(inv, profile)
 	}
@@ -68,7 +68,7 @@ func (errNotExist) Error() string { return "no such profile" }
 // visit mirrors SharedConfig.setFromIniSections for one profile, and
 // reports whether the profile, as the SDK loads it there, has credentials
 // of its own (hasCredentials).
-func (d *diagnosis) visit(name, referrer string, top bool) (bool, error) {
+func (d *diagnosis) visit(name string, top bool) (bool, error) {
 	s, ok := d.v.profile(name)
 	if !ok {
 		return false, errNotExist{}
@@ -105,7 +105,7 @@ func (d *diagnosis) visit(name, referrer string, top bool) (bool, error) {
 		return false, err
 	}
 	if sourceProfile != "" {
-		srcHas, err := d.visit(sourceProfile, name, false)
+		srcHas, err := d.visit(sourceProfile, false)
 		f, l := s.at("source_profile")
 		if _, missing := err.(errNotExist); missing {
 			return false, d.sourceNotFound(name, sourceProfile, f, l)
