@@ -154,6 +154,13 @@ func (s *Session) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return s.upstream.Retrieve(ctx)
 }
 
+// CheckOffline reports the failure fetching would end in when it can be
+// known without the network (see [credsource.Offline]): what `status
+// --offline` answers with.
+func (s *Session) CheckOffline() error {
+	return credsource.Offline(s.Trace, s.deps.credDeps())
+}
+
 // KeepOptions configures [Session.Keep].
 type KeepOptions struct {
 	// RefreshBefore, when positive, replaces the renewal window of
