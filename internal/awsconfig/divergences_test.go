@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -158,6 +159,24 @@ func TestBlankKeys(t *testing.T) {
 	} {
 		if got := BlankKeys(c.id, c.secret); got != c.want {
 			t.Errorf("BlankKeys(%q, %q) = %v, want %v", c.id, c.secret, got, c.want)
+		}
+	}
+}
+
+// TestDivergenceDocsAreGenerated fails when docs/sdk-differences.md
+// differs from what the table generates.
+func TestDivergenceDocsAreGenerated(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "sdk-differences.md")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, DivergencesMarkdown()) {
+		t.Fatalf("%s is out of date with internal/awsconfig/divergences.go: run go generate ./internal/awsconfig", path)
+	}
+	for _, row := range Divergences() {
+		if !bytes.Contains(got, []byte(`<a id="`+row.ID+`"></a>`)) {
+			t.Errorf("the page has no section for %s", row.ID)
 		}
 	}
 }
