@@ -201,14 +201,15 @@ var divergences = []Divergence{
 		Outcomes: []Outcome{
 			{SDKs: []SDK{SDKGo}, Tested: true, AssumeRole: 1, Identity: prodAdmin,
 				Does: "assumes the role with the profile's own keys"},
-			{SDKs: botocoreSDKs, Tested: true, Fails: "missing: source_profile or credential_source",
+			{SDKs: botocoreSDKs, Tested: true, Fails: "Partial credentials found in assume-role, missing: source_profile or credential_source",
 				Does: "refuses the profile: partial credentials found in assume-role, missing source_profile or credential_source"},
 			{SDKs: []SDK{SDKJS}, Tested: true, Identity: userBuilder,
 				Does: "ignores role_arn and calls AWS as the keys' IAM user"},
 			{SDKs: []SDK{SDKJava}, Does: "ignores role_arn without a source and uses the keys (" + notTested + ")"},
 			{SDKs: []SDK{SDKDotNet}, Does: notChecked},
 		},
-		Fix: "add \"source_profile = <the profile itself>\" to assume the role with its own keys (every SDK accepts that), or remove role_arn",
+		Fix:   "add \"source_profile = <the profile itself>\" to assume the role with its own keys (every SDK accepts that), or remove role_arn",
+		Cause: "profile_settings_conflict",
 		detect: func(d *detection) (string, bool) {
 			for i := 0; i+1 < len(d.t.Hops); i++ {
 				h, next := d.t.Hops[i], d.t.Hops[i+1]
@@ -493,7 +494,7 @@ var divergences = []Divergence{
 		Outcomes: []Outcome{
 			{SDKs: []SDK{SDKGo}, Tested: true, Fails: "must match sso_region in sso-session",
 				Does: "refuses the profile: sso_region in the profile must match sso_region in the sso-session"},
-			{SDKs: botocoreSDKs, Tested: true, Fails: "is inconsistent between profile",
+			{SDKs: botocoreSDKs, Tested: true, Fails: "The value for sso_start_url is inconsistent between profile (https://other.awsapps.com/start) and sso-session",
 				Does: "refuses the profile: the value for sso_start_url is inconsistent between profile and sso-session"},
 			{SDKs: []SDK{SDKJS}, Tested: true, Identity: "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_",
 				Does: "uses the sso-session's settings and ignores the profile's"},
