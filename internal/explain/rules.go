@@ -477,9 +477,7 @@ var rules = []Rule{
 	{
 		Cause:    ProfileSettingsConflict,
 		Title:    "The profile mixes settings that the SDKs read differently",
-		// Above web_identity_failed: the Go SDK's message lists "web
-		// identity token" among the credential types.
-		Priority: 90,
+		Priority: 90, // above web_identity_failed: the Go SDK's message names "web identity token" as a credential type
 		Match: []Pattern{
 			p("only one credential type may be specified per profile"),
 			p("contains both source_profile and credential_source"),
