@@ -601,7 +601,7 @@ var divergences = []Divergence{
 	{
 		ID:    "blank-env-keys",
 		Title: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY set to blanks",
-		Shape: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY holds only spaces (empty ones count as unset everywhere)",
+		Shape: "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY holds only spaces (set but empty, they count as unset in the SDKs tested here)",
 		Example: Example{
 			Config:      "[default]\nregion = us-east-1\n",
 			Credentials: "[default]\n" + deployerKeys,
