@@ -76,17 +76,16 @@ type sdkRig struct {
 	dir     string
 	clients []sdkClient
 
-	mu          sync.Mutex // guards lastRegion; runs are sequential
-	lastRegion  string
-	ranClients  map[string]bool
-	seqForHomes int
+	mu         sync.Mutex // guards lastRegion; runs are sequential
+	lastRegion string
+	homes      int
 }
 
 var scopeRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/sts/`)
 
 func newSDKRig(t *testing.T) *sdkRig {
 	t.Helper()
-	r := &sdkRig{dir: t.TempDir(), ranClients: map[string]bool{}}
+	r := &sdkRig{dir: t.TempDir()}
 	sc := awsfake.DefaultScenario()
 	sc.Users = append(sc.Users, awsfake.User{Name: "builder", AccountID: awsfake.ProdAccountID,
 		AccessKeyID: builderAccessKeyID, SecretAccessKey: builderSecretAccessKey})
@@ -151,8 +150,7 @@ func serve(t *testing.T, h http.Handler, tc *tls.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc,
-		ErrorLog: nil}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc}
 	scheme := "http"
 	if tc != nil {
 		scheme = "https"
@@ -373,8 +371,8 @@ type probeShape struct {
 
 // run hands shape to client c in a fresh HOME and reports what it did.
 func (r *sdkRig) run(ctx context.Context, c sdkClient, shape probeShape) (probeResult, error) {
-	r.seqForHomes++
-	home := filepath.Join(r.dir, fmt.Sprintf("home-%d-%s", r.seqForHomes, c.id))
+	r.homes++
+	home := filepath.Join(r.dir, fmt.Sprintf("home-%d-%s", r.homes, c.id))
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
 		return probeResult{}, err
 	}
