@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credfile"
+	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/session"
 )
 
@@ -103,6 +105,9 @@ Formats: env (POSIX shell, default), fish, powershell, dotenv, json
 			if err != nil {
 				return err
 			}
+			if err := exportable(creds); err != nil {
+				return err
+			}
 			region := a.g.region
 			if region == "" {
 				if s == nil {
@@ -126,6 +131,19 @@ Formats: env (POSIX shell, default), fish, powershell, dotenv, json
 	}
 	cmd.Flags().StringVar(&format, "format", "env", "env, fish, powershell, dotenv or json")
 	return cmd
+}
+
+// exportable refuses keys that are blank: every SDK would sign with them
+// and AWS would refuse every request (MissingAuthenticationToken), far
+// from where they came from.
+func exportable(c aws.Credentials) error {
+	if strings.TrimSpace(c.AccessKeyID) != "" && strings.TrimSpace(c.SecretAccessKey) != "" {
+		return nil
+	}
+	return hint.With(errors.New("refusing to export blank credentials: the access key id or secret access key is empty or only spaces "+
+		"(AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY set to blanks?), and every SDK would sign with them and be refused by AWS"),
+		"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+		"see where the credentials come from: awsauth status")
 }
 
 type exportVar struct{ k, v string }

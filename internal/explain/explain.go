@@ -52,6 +52,7 @@ const (
 	RoleChainingLimit       Cause = "role_chaining_duration_limit"
 	RoleDurationTooLong     Cause = "role_duration_exceeds_max"
 	ProfileNotFound         Cause = "profile_not_found"
+	ProfileSettingsConflict Cause = "profile_settings_conflict"
 	CDKWrongAccount         Cause = "cdk_wrong_account_context"
 	CDKBootstrapMissing     Cause = "cdk_bootstrap_missing"
 	RegionMissing           Cause = "region_missing"

@@ -197,6 +197,8 @@ var rules = []Rule{
 			p("AWS provider credentials not found"),                                          // Serverless
 			p("unable to sign request without credentials set"),                              // the Ruby SDK
 			p("is not using role-based, session-based, process-based, or basic credentials"), // the JetBrains toolkit
+			p("static credentials are empty"),                                                // the Go SDK, credential_source = Environment with nothing set
+			p("No credentials found in credential_source referenced"),                        // botocore, the same
 		},
 		Extract: []string{`(?i)calls for account (?P<account>[^,\s]+)`},
 		Summary: "The tool went through every place it looks for credentials and found none.",
@@ -281,11 +283,15 @@ var rules = []Rule{
 			p("Access Key Id you provided does not exist"),            // S3, in SDK exceptions
 			p("not able to validate the provided access credentials"), // EC2's AuthFailure
 			p("provided token is malformed or otherwise invalid"),     // S3's InvalidToken
+			p("MissingAuthenticationToken"),
+			p("Request is missing Authentication Token"),
 		},
 		Summary: "The access key id is unknown to AWS, or the session token is missing, cut short, or belongs to other keys.",
 		Explain: "InvalidClientTokenId (UnrecognizedClientException in some services, InvalidAccessKeyId in S3, AuthFailure in EC2) means AWS could not match the credentials to any identity: " +
 			"the key was deleted or deactivated, the keys belong to another partition (China, GovCloud) or are used in an opt-in region " +
-			"the account has not enabled (S3 then says 'The provided token is malformed or otherwise invalid'), temporary keys were sent without their AWS_SESSION_TOKEN, or a stale AWS_SESSION_TOKEN was left next to new keys.",
+			"the account has not enabled (S3 then says 'The provided token is malformed or otherwise invalid'), temporary keys were sent without their AWS_SESSION_TOKEN, or a stale AWS_SESSION_TOKEN was left next to new keys. " +
+			"MissingAuthenticationToken is the same refusal for a request signed with no key at all: AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY " +
+			"set to blanks, which every SDK uses as keys instead of looking further.",
 		Fixes: []Fix{
 			cmd("awsauth status --profile {profile}", "shows which key (masked) is used and where it comes from"),
 			note("if the key was deleted or deactivated, create a new access key in IAM"),
@@ -521,7 +527,9 @@ var rules = []Rule{
 		Summary: "The tool was asked for profile {named_profile}, which neither {config_file} nor {credentials_file} defines.",
 		Explain: "AWS_PROFILE or --profile names a profile no shared file has. In ~/.aws/config profiles are [profile NAME] sections " +
 			"(only [default] has no prefix); in ~/.aws/credentials they are [NAME]. AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE pointing elsewhere, " +
-			"a different HOME (sudo, containers, CI), or a JS SDK v2 tool that reads only ~/.aws/credentials also hide a profile that exists.",
+			"a different HOME (sudo, containers, CI), or a JS SDK v2 tool that reads only ~/.aws/credentials also hide a profile that exists. " +
+			"The SDKs do not agree on a missing AWS_PROFILE: the Go SDK and botocore stop with this error, while the JS SDK v3 (the CDK) goes on to the " +
+			"container or instance credentials, so one tool fails while another runs as the instance role.",
 		Fixes: []Fix{
 			cmd("awsauth profiles", "lists the profiles that exist"),
 		},
@@ -573,6 +581,35 @@ var rules = []Rule{
 					"another HOME, a container's mount), or its parser is stricter than awsauth's (duplicate keys, continuation lines)."},
 		},
 		Keywords: []string{"config file", "parse", "credentials file"},
+	},
+	{
+		Cause:    ProfileSettingsConflict,
+		Title:    "The profile mixes settings that the SDKs read differently",
+		Priority: 90, // above web_identity_failed: the Go SDK's message names "web identity token" as a credential type
+		Match: []Pattern{
+			p("only one credential type may be specified per profile"),
+			p("contains both source_profile and credential_source"),
+			p("has both source_profile and credential_source"),
+			p("partial credentials found"),
+			p("must match sso_region in sso-session"),
+			p("must match sso_start_url in sso-session"),
+			p("is inconsistent between profile", "sso-session"),
+		},
+		Summary: "The SDK refused the profile because it holds settings that cannot go together: two credential sources, half a key pair, or SSO settings that contradict its sso-session.",
+		Explain: "A profile names one credential source. The SDKs do not agree on what happens when it names two: the Go SDK refuses source_profile, " +
+			"credential_source, credential_process and web_identity_token_file together, botocore (boto3, the AWS CLI) refuses source_profile with " +
+			"credential_source but lets role_arn win over credential_process, and the JS SDK v3 (the CDK) quietly skips a profile it cannot use and goes on " +
+			"to the container or EC2 instance credentials. So the same profile fails in one tool and runs as another identity in the next. " +
+			"aws_access_key_id without aws_secret_access_key, role_arn with keys but no source_profile, and sso_start_url or sso_region in a profile " +
+			"that differ from its [sso-session] section are refused the same way. docs/sdk-differences.md lists every such shape and what each SDK does.",
+		Fixes: []Fix{
+			cmd("awsauth status -v --offline --profile {profile}", "shows the chain awsauth (the Go SDK) builds, and warns about mixed settings"),
+			note("keep one credential source in [profile {profile}] of {config_file}: move the other into a profile of its own and name it in source_profile"),
+		},
+		When: []Advice{
+			{If: unresolved, Why: "awsauth refuses the profile too: {resolve_error}"},
+		},
+		Keywords: []string{"profile", "credential type", "partial credentials", "inconsistent", "source_profile", "credential_source"},
 	},
 	{
 		Cause:    CDKWrongAccount,
