@@ -275,3 +275,49 @@ func TestRequestEnvHasNoSecrets(t *testing.T) {
 		t.Errorf("RequestEnv = %v, want %v", env, want)
 	}
 }
+
+// When the session needs a person, every attached client hears it, and
+// the desktop is notified once for all of them.
+func TestOneNotificationForEveryClient(t *testing.T) {
+	w := newWorld(t, 4*time.Second)
+	var mu sync.Mutex
+	var notified []string
+	w.serve(t, func(s *Server) {
+		s.Notify = func(profile string, _ time.Time) {
+			mu.Lock()
+			notified = append(notified, profile)
+			mu.Unlock()
+		}
+	})
+	heard := make(chan string, 10)
+	req := w.req()
+	req.Notify = true
+	for range 3 {
+		at, err := Attach(t.Context(), w.clientEnv(), req, nil, func(m Message) {
+			if m.Event != "" {
+				heard <- m.Event
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer at.Close()
+	}
+	w.fake.EndSSOSessions()
+	for i := range 3 {
+		select {
+		case ev := <-heard:
+			if ev != "needs-login" {
+				t.Errorf("client heard %q, want needs-login", ev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d of 3 clients heard that a login is needed", i)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notified) != 1 || notified[0] != "dev" {
+		t.Errorf("desktop notifications: %v, want one for dev", notified)
+	}
+}

@@ -34,6 +34,9 @@ type Request struct {
 	// PID and Command describe an attaching client for agent status.
 	PID     int    `json:"pid,omitempty"`
 	Command string `json:"command,omitempty"`
+	// Notify asks for a desktop notification when the session needs a
+	// person (one for every client that asks).
+	Notify bool `json:"notify,omitempty"`
 }
 
 // Message is one line from the agent.

@@ -49,6 +49,9 @@ type Server struct {
 	PeerUID func(net.Conn) (int, error)
 	// Ready, when set, is called once the socket listens.
 	Ready func()
+	// Notify, when set, shows a desktop notification: once when a
+	// session needs a person, if a client attached to it asked for one.
+	Notify func(profile string, until time.Time)
 
 	mu       sync.Mutex
 	sessions map[string]*held
@@ -67,6 +70,8 @@ type held struct {
 	k       *keeper.Keeper
 	err     error
 
+	notify func(profile string, until time.Time)
+
 	mu   sync.Mutex
 	subs map[*subscriber]bool
 }
@@ -77,6 +82,7 @@ type subscriber struct {
 	enc     *json.Encoder
 	pid     int
 	command string
+	notify  bool
 }
 
 func (s *subscriber) send(m Message) error {
@@ -270,7 +276,7 @@ func (a *Server) attach(ctx context.Context, c net.Conn, enc *json.Encoder, req 
 		_ = enc.Encode(errorMessage(err))
 		return
 	}
-	sub := &subscriber{conn: c, enc: enc, pid: req.PID, command: req.Command}
+	sub := &subscriber{conn: c, enc: enc, pid: req.PID, command: req.Command, notify: req.Notify}
 	creds, err := h.k.Get()
 	if err != nil {
 		_ = enc.Encode(errorMessage(err))
@@ -346,6 +352,7 @@ func (a *Server) open(ctx context.Context, h *held, req awsconfig.Request) {
 	if err == nil {
 		h.profile = s.Trace.Profile
 		h.s = s
+		h.notify = a.Notify
 		h.k, err = s.Keep(ctx, session.KeepOptions{OnEvent: h.event})
 	}
 	if err != nil {
@@ -389,10 +396,17 @@ func (h *held) event(e keeper.Event) {
 		subs = append(subs, s)
 	}
 	h.mu.Unlock()
+	asked := false
 	for _, s := range subs {
+		asked = asked || s.notify
 		if err := s.send(m); err != nil {
 			s.conn.Close() // its attach returns and detaches it
 		}
+	}
+	// The keeper announces a needed login once per ending: one
+	// notification for every terminal.
+	if e.Kind == keeper.EventNeedsLogin && asked && h.notify != nil {
+		h.notify(h.profile, e.Expires)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/desktop"
 	"github.com/awsauth/awsauth/internal/iostreams"
 	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/sysenv"
@@ -47,6 +48,9 @@ type Deps struct {
 	// once the child, which a Ctrl-C during its run belongs to, has ended.
 	// Nil means no Ctrl-C arrives.
 	OnInterrupt func(f func()) (stop func())
+	// Notify shows a desktop notification, if the system can; nil means
+	// it cannot.
+	Notify func(title, body string)
 }
 
 // environ is the environment a child inherits.
@@ -68,6 +72,7 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		OpenBrowser: openBrowser,
 		Environ:     os.Environ,
 		OnInterrupt: onInterrupt,
+		Notify:      func(title, body string) { _ = desktop.Notify(context.Background(), title, body) },
 		MFAPrompt:   ttyMFAPrompt,
 	}
 }
