@@ -63,11 +63,6 @@ func (a *app) agentFor(o execOptions, trace *awsconfig.Trace) (bool, string) {
 	case !agentKinds[trace.Source()]:
 		return false, fmt.Sprintf("%s credentials are not renewed", trace.Source())
 	}
-	for _, h := range trace.Hops {
-		if h.MFASerial != "" {
-			return false, "an MFA code is asked on this terminal"
-		}
-	}
 	return true, ""
 }
 
@@ -75,12 +70,17 @@ func (a *app) agentFor(o execOptions, trace *awsconfig.Trace) (bool, string) {
 // agent when none runs. Any failure is an answer: exec goes on alone.
 func (a *app) attachAgent(ctx context.Context, args []string, notify bool, onEvent func(agent.Message)) (*agent.Attachment, error) {
 	req := agent.Request{Profile: a.g.profile, Env: agent.RequestEnv(a.environ()), PID: os.Getpid(), Command: strings.Join(args, " "), Notify: notify}
-	at, err := agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent)
+	// Only a terminal can answer the agent's MFA question.
+	prompt := a.deps.MFAPrompt
+	if prompt != nil && !hasTerminal() {
+		prompt = nil
+	}
+	at, err := agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent, prompt)
 	if errors.Is(err, agent.ErrNotRunning) {
 		if serr := a.startAgent(ctx); serr != nil {
 			return nil, serr
 		}
-		at, err = agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent)
+		at, err = agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent, prompt)
 	}
 	return at, err
 }

@@ -31,6 +31,17 @@ func ttyMFAPrompt(serial string) (string, error) {
 	return askMFA(bufio.NewReader(tty), tty, serial)
 }
 
+// hasTerminal reports whether this process has a controlling terminal to
+// ask a person on.
+func hasTerminal() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	tty.Close()
+	return true
+}
+
 // askMFA reads a six-digit code, giving three tries.
 func askMFA(r *bufio.Reader, w interface{ Write([]byte) (int, error) }, serial string) (string, error) {
 	for try := 0; try < 3; try++ {
