@@ -193,6 +193,9 @@ func rootCause(err error) string {
 	if err == nil {
 		return "no answer"
 	}
+	if s, ok := netErrorText(err); ok {
+		return s
+	}
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {
