@@ -482,7 +482,7 @@ func situationFor(t *testing.T, config, creds string, env map[string]string, pro
 	if creds != "" {
 		os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte(creds), 0o600)
 	}
-	m := map[string]string{"HOME": home}
+	m := map[string]string{"HOME": home, "USERPROFILE": home}
 	for k, v := range env {
 		m[k] = v
 	}
@@ -615,7 +615,7 @@ func TestSSOTokenState(t *testing.T) {
 	cache := filepath.Join(home, ".aws", "sso", "cache")
 	os.MkdirAll(cache, 0o700)
 	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(personalConfig), 0o600)
-	e := sysenv.FromMap(map[string]string{"HOME": home})
+	e := sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home})
 	write := func(body string) {
 		os.WriteFile(ssotoken.CachePath(home, "corp"), []byte(body), 0o600)
 	}
