@@ -16,7 +16,7 @@ export PATH="$work:$PATH"
 start_moto
 start_awsfake
 
-export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWSAUTH_NO_AGENT=1
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
 mkdir -p "$HOME/.aws"
 cat >"$HOME/.aws/credentials" <<'INI'

@@ -25,6 +25,8 @@ cat >>"$work/home/.aws/config" <<'INI'
 credential_process = awsauth credential-process --profile dev
 region = us-east-1
 INI
+# exec renews in its own process here (bench/agent.sh measures the agent).
+export AWSAUTH_NO_AGENT=1
 export PATH="$work:$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL_SSO_OIDC="$fake" AWS_ENDPOINT_URL_SSO="$fake" AWS_ENDPOINT_URL_STS="$fake"
 unset AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 run_env=(env)

@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -51,6 +54,10 @@ func TestMain(m *testing.M) {
 		"awsauth": func() {
 			os.Exit(cli.Main(context.Background(), os.Args[1:], cli.SystemDeps(iostreams.System())))
 		},
+		// Children for awsauth exec, so that scripts need neither curl
+		// nor python to play a command that uses the endpoint.
+		"container-get": containerGet,
+		"create-stack":  createStack,
 	})
 }
 
@@ -71,6 +78,9 @@ func TestScripts(t *testing.T) {
 			// Nothing here is an EC2 instance: never wait on 169.254.169.254.
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			env.Setenv("NO_COLOR", "1")
+			// exec renews in its own process unless a script asks for the
+			// agent: an agent would outlive the script.
+			env.Setenv("AWSAUTH_NO_AGENT", "1")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -80,8 +90,10 @@ func TestScripts(t *testing.T) {
 			"awsfake":            cmdAWSFake,
 			"awsfake-login":      cmdAWSFakeLogin,
 			"awsfake-calls":      cmdAWSFakeCalls,
+			"awsfake-fault":      cmdAWSFakeFault,
 			"awsfake-advance":    cmdAWSFakeAdvance,
 			"awsfake-stack":      cmdAWSFakeStack,
+			"wait-for":           cmdWaitFor,
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
 	})
@@ -243,7 +255,7 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 // token the running awsfake accepts, as if the person had logged in.
 func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: awsfake-login KEY START_URL [expired|norefresh]")
+		ts.Fatalf("usage: awsfake-login KEY START_URL [expired|norefresh|stale]")
 	}
 	v, ok := fakes.Load(ts.Getenv("WORK"))
 	if !ok {
@@ -255,7 +267,8 @@ func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 2 {
 		mode = args[2]
 	}
-	if mode == "expired" {
+	// stale: the access token is past its expiresAt but can be refreshed.
+	if mode == "expired" || mode == "stale" {
 		expires = time.Now().Add(-time.Minute)
 	}
 	entry := map[string]any{
@@ -290,6 +303,23 @@ func scriptFake(ts *testscript.TestScript) *awsfake.Server {
 }
 
 // awsfake-calls OP N: the fake has answered OP exactly N times.
+// awsfake-fault KIND OP: from now on the script's fake answers every OP
+// request with the fault KIND (server-error, unavailable, throttle, reset,
+// garbled).
+func cmdAWSFakeFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: awsfake-fault KIND OP")
+	}
+	for k := awsfake.FaultServerError; k <= awsfake.FaultGarbled; k++ {
+		if k.String() == args[0] && k != awsfake.FaultDelay {
+			_, err := scriptFake(ts).Faults().Add(awsfake.Fault{Kind: k, Op: args[1]})
+			ts.Check(err)
+			return
+		}
+	}
+	ts.Fatalf("awsfake-fault: unknown kind %q", args[0])
+}
+
 func cmdAWSFakeCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: awsfake-calls OP N")
@@ -323,39 +353,140 @@ func cmdAWSFakeStack(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: awsfake-stack NAME ok|fail|nested")
 	}
 	srv := scriptFake(ts)
+	rs, err := stackResources(args[1])
+	ts.Check(err)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(awsfake.DefaultUserAccessKeyID, awsfake.DefaultUserSecretAccessKey, "")}
+	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
+	_, err = client.CreateStack(context.Background(), &cloudformation.CreateStackInput{
+		StackName: aws.String(args[0]), TemplateBody: aws.String(awsfake.TemplateBody(rs...)),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+	})
+	ts.Check(err)
+}
+
+// stackResources is the timeline of a stack kind of awsfake-stack and
+// create-stack.
+func stackResources(kind string) ([]awsfake.StackResource, error) {
 	m := time.Minute
-	var rs []awsfake.StackResource
-	switch args[1] {
+	switch kind {
 	case "ok":
-		rs = []awsfake.StackResource{
+		return []awsfake.StackResource{
 			{LogicalID: "Artifacts", Type: "AWS::S3::Bucket", Duration: 2 * m},
 			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 3 * m},
 			{LogicalID: "Events", Type: "AWS::SNS::Topic", Duration: m},
 			{LogicalID: "HandlerRole", Type: "AWS::IAM::Role", Duration: 4 * m},
 			{LogicalID: "Handler", Type: "AWS::Lambda::Function", Duration: 5 * m, DependsOn: []string{"HandlerRole"}},
-		}
+		}, nil
 	case "fail":
-		rs = []awsfake.StackResource{
+		return []awsfake.StackResource{
 			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 2 * m},
 			{LogicalID: "Assets", Type: "AWS::S3::Bucket", Duration: 3 * m, Fail: "shop-assets already exists"},
 			{LogicalID: "Site", Type: "AWS::CloudFront::Distribution", Duration: 20 * m},
-		}
+		}, nil
 	case "nested":
-		rs = []awsfake.StackResource{
+		return []awsfake.StackResource{
 			{LogicalID: "Work", Type: "AWS::SQS::Queue", Duration: 2 * m},
 			{LogicalID: "Network", Type: "AWS::CloudFormation::Stack", Resources: []awsfake.StackResource{
 				{LogicalID: "Vpc", Type: "AWS::EC2::VPC", Duration: 2 * m},
 				{LogicalID: "Subnet", Type: "AWS::EC2::Subnet", Duration: 3 * m, DependsOn: []string{"Vpc"}, Fail: "The CIDR '10.0.300.0/24' is invalid."},
 			}},
-		}
-	default:
-		ts.Fatalf("awsfake-stack: unknown kind %q", args[1])
+		}, nil
 	}
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(awsfake.DefaultUserAccessKeyID, awsfake.DefaultUserSecretAccessKey, "")}
-	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
-	_, err := client.CreateStack(context.Background(), &cloudformation.CreateStackInput{
-		StackName: aws.String(args[0]), TemplateBody: aws.String(awsfake.TemplateBody(rs...)),
+	return nil, fmt.Errorf("unknown stack kind %q (want ok, fail or nested)", kind)
+}
+
+// wait-for FILE [REGEXP]: wait until FILE exists and, with REGEXP, until
+// one of its lines matches, for at most two minutes. Scripts use it to
+// wait for a background command instead of sleeping.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: wait-for FILE [REGEXP]")
+	}
+	var re *regexp.Regexp
+	if len(args) == 2 {
+		var err error
+		re, err = regexp.Compile("(?m)" + args[1])
+		ts.Check(err)
+	}
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		data, err := os.ReadFile(path)
+		if err == nil && (re == nil || re.Match(data)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			if re == nil {
+				ts.Fatalf("wait-for: %s did not appear within 2m", args[0])
+			}
+			ts.Fatalf("wait-for: no line of %s matched %q within 2m:\n%s", args[0], args[1], data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// containerGet is a child for awsauth exec: container-get [-no-token]
+// fetches the credentials from $AWS_CONTAINER_CREDENTIALS_FULL_URI with the
+// $AWS_CONTAINER_AUTHORIZATION_TOKEN (none with -no-token), and prints the
+// status code, then the body.
+func containerGet() {
+	token := true
+	switch {
+	case len(os.Args) == 2 && os.Args[1] == "-no-token":
+		token = false
+	case len(os.Args) != 1:
+		fmt.Fprintln(os.Stderr, "usage: container-get [-no-token]")
+		os.Exit(2)
+	}
+	req, err := http.NewRequest(http.MethodGet, os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"), nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "container-get:", err)
+		os.Exit(1)
+	}
+	if token {
+		req.Header.Set("Authorization", os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"))
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "container-get:", err)
+		os.Exit(1)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "container-get:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n%s\n", resp.StatusCode, body)
+}
+
+// createStack is a child for awsauth exec: create-stack NAME ok|fail|nested
+// starts creating a stack (see awsfake-stack) with the credentials and
+// endpoints the Go SDK finds in its environment, as a deploy tool would,
+// prints "started NAME" and exits.
+func createStack() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: create-stack NAME ok|fail|nested")
+		os.Exit(2)
+	}
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "create-stack:", err)
+		os.Exit(1)
+	}
+	rs, err := stackResources(os.Args[2])
+	if err != nil {
+		fail(err)
+	}
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		fail(err)
+	}
+	_, err = cloudformation.NewFromConfig(cfg).CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName: aws.String(os.Args[1]), TemplateBody: aws.String(awsfake.TemplateBody(rs...)),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 	})
-	ts.Check(err)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println("started", os.Args[1])
 }

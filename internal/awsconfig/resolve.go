@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,7 +43,7 @@ func Resolve(ctx context.Context, req Request) (*Trace, error) {
 	}
 	inv, err := Load(files)
 	if err != nil {
-		return nil, err
+		return nil, readError(err)
 	}
 	return ResolveIn(ctx, inv, req, env)
 }
@@ -65,6 +67,7 @@ func ResolveIn(ctx context.Context, inv *Inventory, req Request, env sysenv.Env)
 		return nil, &ProfileNotFoundError{
 			Name: t.Profile, From: t.ProfileFrom, Files: inv.Files,
 			Suggestions: Nearest(t.Profile, inv.Names()), HaveProfiles: len(inv.Profiles) > 0,
+			Misplaced: misplaced(viewOf(inv.Files), t.Profile),
 		}
 	}
 
@@ -138,24 +141,36 @@ func loadProfile(ctx context.Context, inv *Inventory, name string) (config.Share
 	if err == nil {
 		return sc, nil
 	}
-	var arErr config.SharedConfigAssumeRoleError
-	if errors.As(err, &arErr) {
-		var nf config.SharedConfigProfileNotExistError
-		if errors.As(arErr.Err, &nf) {
-			return sc, &ProfileNotFoundError{
-				Name: arErr.Profile, From: "source_profile", Files: inv.Files,
-				Suggestions: Nearest(arErr.Profile, inv.Names()), HaveProfiles: true,
-			}
+	if ours := diagnose(inv, name); ours != nil {
+		if e, ok := ours.(*InvalidProfileError); ok {
+			e.Err = err
 		}
-		return sc, &InvalidProfileError{Profile: name, File: inv.Files.Config,
-			Err: fmt.Errorf("source profile %q of role %s defines no credentials", arErr.Profile, arErr.RoleARN)}
+		return sc, ours
 	}
-	var reqARN config.CredentialRequiresARNError
-	if errors.As(err, &reqARN) {
-		return sc, &InvalidProfileError{Profile: reqARN.Profile, File: inv.Files.Config,
-			Err: fmt.Errorf("%s is set but role_arn is missing", reqARN.Type)}
+	file, line := inv.where(name, "")
+	return sc, &InvalidProfileError{Profile: name, File: file, Line: line, Err: err,
+		Problem: "the AWS SDKs cannot load it: " + sdkReason(err),
+		Fix:     []string{fmt.Sprintf("fix [profile %s] in %s (the settings are described at https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html)", name, file)}}
+}
+
+// readError turns a failure to read a shared file into a [ReadError].
+func readError(err error) error {
+	var syn *SyntaxError
+	var pe *fs.PathError
+	if !errors.As(err, &syn) && errors.As(err, &pe) {
+		return &ReadError{File: pe.Path, Err: err}
 	}
-	return sc, &InvalidProfileError{Profile: name, File: inv.Files.Config, Err: err}
+	return err
+}
+
+// where returns the file and line of key in profile, as the SDK reads the
+// files; the profile's section header when key is "" or not set there.
+func (inv *Inventory) where(profile, key string) (string, int) {
+	v := viewOf(inv.Files)
+	if s, ok := v.profile(profile); ok {
+		return s.at(key)
+	}
+	return inv.Files.Config, 0
 }
 
 // checkSourceChain follows source_profile from name and reports a loop that
@@ -171,7 +186,8 @@ func checkSourceChain(inv *Inventory, name string) error {
 			if inv.get(cur, "aws_access_key_id") != "" && inv.get(cur, "aws_secret_access_key") != "" {
 				return nil
 			}
-			return &CycleError{Path: path, File: inv.Files.Config}
+			file, line := inv.where(path[len(path)-2], "source_profile")
+			return &CycleError{Path: path, File: file, Line: line}
 		}
 		seen[cur] = true
 		if _, ok := inv.Profile(cur); !ok {
@@ -207,6 +223,9 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 			RoleARN: sc.RoleARN, ExternalID: sc.ExternalID, MFASerial: sc.MFASerial,
 			RoleSessionName: sc.RoleSessionName, Detail: "role " + sc.RoleARN}
 		if sc.RoleDurationSeconds != nil {
+			if err := checkDuration(inv, name, *sc.RoleDurationSeconds); err != nil {
+				return nil, err
+			}
 			h.Duration = *sc.RoleDurationSeconds
 		}
 		switch {
@@ -244,7 +263,7 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 		}
 		base = []Hop{h}
 	case sc.CredentialSource != "":
-		h, err := credentialSourceHop(name, sc, env)
+		h, err := credentialSourceHop(inv, name, sc, env)
 		if err != nil {
 			return nil, err
 		}
@@ -261,6 +280,9 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 		h := Hop{Profile: name, Kind: KindSSOLegacy, SSO: &SSOSettings{
 			StartURL: sc.SSOStartURL, Region: sc.SSORegion, AccountID: sc.SSOAccountID, RoleName: sc.SSORoleName,
 		}}
+		if err := checkSSO(inv, name, sc); err != nil {
+			return nil, err
+		}
 		if sc.SSOSession != nil {
 			h.Kind = KindSSO
 			h.SSO.Session = sc.SSOSession.Name
@@ -270,9 +292,6 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 			h.Reason = fmt.Sprintf("profile %s has sso_session = %s", name, sc.SSOSession.Name)
 		} else {
 			h.Reason = fmt.Sprintf("profile %s has sso_start_url (legacy SSO, no sso_session)", name)
-			if err := missingLegacySSO(sc); err != nil {
-				return nil, &InvalidProfileError{Profile: name, File: inv.Files.Config, Err: err}
-			}
 		}
 		h.Detail = fmt.Sprintf("role %s in account %s", h.SSO.RoleName, h.SSO.AccountID)
 		base = []Hop{h}
@@ -286,7 +305,8 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 			Detail: firstWord(sc.CredentialProcess)}}
 	default:
 		if len(wrap) > 0 {
-			return nil, &NoSourceError{Profile: name, RoleARN: sc.RoleARN, File: inv.Files.Config}
+			file, line := inv.where(name, "role_arn")
+			return nil, &NoSourceError{Profile: name, RoleARN: sc.RoleARN, File: file, Line: line}
 		}
 		why := fmt.Sprintf("profile %s defines no credentials", name)
 		if !exists {
@@ -299,20 +319,119 @@ func profileHops(inv *Inventory, sc *config.SharedConfig, env sysenv.Env, name s
 
 func (inv *Inventory) getSession(name, key string) string { return inv.sessionSettings[name][key] }
 
-func missingLegacySSO(sc *config.SharedConfig) error {
+// checkSSO mirrors the SDK's validateSSOConfiguration, which runs when it
+// builds the SSO credential provider: an sso-session needs its start URL and
+// region, which the profile may repeat but not contradict; a legacy profile
+// needs all four settings.
+func checkSSO(inv *Inventory, name string, sc *config.SharedConfig) error {
+	if sc.SSOSessionName != "" && sc.SSOSession != nil {
+		var missing []string
+		if sc.SSOSession.SSOStartURL == "" {
+			missing = append(missing, "sso_start_url")
+		}
+		if sc.SSOSession.SSORegion == "" {
+			missing = append(missing, "sso_region")
+		}
+		if len(missing) == 0 && (sc.SSORegion == "" || sc.SSORegion == sc.SSOSession.SSORegion) &&
+			(sc.SSOStartURL == "" || sc.SSOStartURL == sc.SSOSession.SSOStartURL) {
+			return nil
+		}
+		// Something is wrong: read the files again for the lines.
+		sess, _ := viewOf(inv.Files).ssoSession(sc.SSOSessionName)
+		file, line := inv.Files.Config, 0
+		if sess != nil {
+			file, line = sess.File, sess.Line
+		}
+		if len(missing) > 0 {
+			fix := []string{fmt.Sprintf("add %s under [sso-session %s] (line %d of %s)", settingExamples(missing), sc.SSOSessionName, line, file)}
+			return &InvalidProfileError{Profile: name, File: file, Line: line,
+				Problem: fmt.Sprintf("its [sso-session %s] has no %s", sc.SSOSessionName, strings.Join(missing, " and no ")), Fix: fix}
+		}
+		for _, kv := range [][3]string{
+			{"sso_region", sc.SSORegion, sc.SSOSession.SSORegion},
+			{"sso_start_url", sc.SSOStartURL, sc.SSOSession.SSOStartURL},
+		} {
+			if kv[1] == "" || kv[1] == kv[2] {
+				continue
+			}
+			f, l := inv.where(name, kv[0])
+			_, sl := sess.at(kv[0])
+			return &InvalidProfileError{Profile: name, File: f, Line: l,
+				Problem: fmt.Sprintf("%s = %s differs from the %s = %s of [sso-session %s] (line %d)", kv[0], kv[1], kv[0], kv[2], sc.SSOSessionName, sl),
+				Fix:     []string{fmt.Sprintf("remove %s from [profile %s] (line %d of %s): the sso-session's applies", kv[0], name, l, f)}}
+		}
+		return nil
+	}
 	var missing []string
 	for _, kv := range [][2]string{{"sso_start_url", sc.SSOStartURL}, {"sso_region", sc.SSORegion}, {"sso_account_id", sc.SSOAccountID}, {"sso_role_name", sc.SSORoleName}} {
 		if kv[1] == "" {
 			missing = append(missing, kv[0])
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("SSO settings are incomplete: missing %s", strings.Join(missing, ", "))
+	if len(missing) == 0 {
+		return nil
+	}
+	file, line := inv.where(name, "")
+	return &InvalidProfileError{Profile: name, File: file, Line: line,
+		Problem: fmt.Sprintf("legacy SSO settings are incomplete, missing %s", joinAnd(missing)),
+		Fix: []string{
+			fmt.Sprintf("add %s to [profile %s] (line %d of %s)", settingExamples(missing), name, line, file),
+			"or set the profile up again with an sso-session, which can be refreshed without a browser: aws configure sso",
+		}}
+}
+
+// settingExamples shows what each missing setting looks like.
+func settingExamples(keys []string) string {
+	ex := map[string]string{
+		"sso_start_url":  "sso_start_url = https://YOUR-PORTAL.awsapps.com/start",
+		"sso_region":     "sso_region = REGION",
+		"sso_account_id": "sso_account_id = 123456789012",
+		"sso_role_name":  "sso_role_name = ROLE",
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, "\""+ex[k]+"\"")
+	}
+	return joinAnd(out)
+}
+
+// The role session lengths AWS accepts, in seconds.
+const (
+	minRoleSeconds = 900
+	maxRoleSeconds = 43200
+)
+
+// checkDuration refuses a duration_seconds that AWS would refuse. The Go SDK
+// reads a non-number as 0 and asks for its default of 15 minutes for any
+// value under 15 minutes; awsauth passes the value on, as the AWS CLI and
+// boto3 do, so it says at once what AWS would say at the first call.
+func checkDuration(inv *Inventory, name string, d time.Duration) error {
+	if d >= minRoleSeconds*time.Second && d <= maxRoleSeconds*time.Second {
+		return nil
+	}
+	// The SDK reads anything but a number as 0: read the files again for
+	// what was written, and where.
+	v := viewOf(inv.Files)
+	s, ok := v.profile(name)
+	if !ok || !s.has("duration_seconds") {
+		return nil
+	}
+	raw := s.get("duration_seconds")
+	f, l := s.at("duration_seconds")
+	fix := []string{fmt.Sprintf("set duration_seconds on line %d of %s to a value from %d to %d (15 minutes to 12 hours, up to the role's maximum), or remove it for 1 hour", l, f, minRoleSeconds, maxRoleSeconds)}
+	n, err := strconv.ParseInt(raw, 0, 64)
+	if err != nil {
+		return &InvalidProfileError{Profile: name, File: f, Line: l, Fix: fix,
+			Problem: fmt.Sprintf("duration_seconds = %q is not a whole number of seconds", raw)}
+	}
+	if n < minRoleSeconds || n > maxRoleSeconds {
+		return &InvalidProfileError{Profile: name, File: f, Line: l, Fix: fix,
+			Problem: fmt.Sprintf("duration_seconds = %d is outside the %d to %d seconds AWS accepts for a role session", n, minRoleSeconds, maxRoleSeconds)}
 	}
 	return nil
 }
 
-func credentialSourceHop(name string, sc *config.SharedConfig, env sysenv.Env) (Hop, error) {
+func credentialSourceHop(inv *Inventory, name string, sc *config.SharedConfig, env sysenv.Env) (Hop, error) {
 	reason := fmt.Sprintf("profile %s has credential_source = %s", name, sc.CredentialSource)
 	switch sc.CredentialSource {
 	case "Environment":
@@ -321,15 +440,29 @@ func credentialSourceHop(name string, sc *config.SharedConfig, env sysenv.Env) (
 		h := containerHop(env)
 		h.Profile, h.Reason = name, reason
 		if h.ContainerURI == "" {
-			return h, &InvalidProfileError{Profile: name, Err: errors.New("credential_source = EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")}
+			f, l := inv.where(name, "credential_source")
+			return h, &InvalidProfileError{Profile: name, File: f, Line: l,
+				Problem: "credential_source = EcsContainer, but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set: this is not an ECS task or EKS pod",
+				Fix: []string{
+					"run it inside the container, or export AWS_CONTAINER_CREDENTIALS_FULL_URI (and AWS_CONTAINER_AUTHORIZATION_TOKEN) to point at a credentials endpoint",
+					fmt.Sprintf("elsewhere, use another source: credential_source on line %d of %s", l, f),
+				}}
 		}
 		return h, nil
 	case "Ec2InstanceMetadata":
 		return Hop{Profile: name, Kind: KindIMDS, Reason: reason, Detail: "EC2 instance metadata (IMDSv2)",
 			IMDSDisabled: strings.EqualFold(env.Get("AWS_EC2_METADATA_DISABLED"), "true")}, nil
 	}
-	return Hop{}, &InvalidProfileError{Profile: name,
-		Err: fmt.Errorf("credential_source = %q: it must be EcsContainer, Ec2InstanceMetadata or Environment", sc.CredentialSource)}
+	f, l := inv.where(name, "credential_source")
+	fix := fmt.Sprintf("set credential_source on line %d of %s to one of them", l, f)
+	for _, v := range []string{"Ec2InstanceMetadata", "EcsContainer", "Environment"} {
+		if strings.EqualFold(v, strings.TrimSpace(sc.CredentialSource)) {
+			fix = fmt.Sprintf("write it as \"credential_source = %s\" on line %d of %s: the SDKs compare it case by case", v, l, f)
+		}
+	}
+	return Hop{}, &InvalidProfileError{Profile: name, File: f, Line: l,
+		Problem: fmt.Sprintf("credential_source = %q is not one of Ec2InstanceMetadata, EcsContainer, Environment", sc.CredentialSource),
+		Fix:     []string{fix}}
 }
 
 func containerHop(env sysenv.Env) Hop {

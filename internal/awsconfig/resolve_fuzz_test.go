@@ -31,6 +31,14 @@ var syntaxReasons = []string{
 	"it is not INI the AWS SDKs can read (an unclosed \" or ` quote?)",
 }
 
+// sdkPhrases are the Go SDK's framings of its shared config errors, which
+// awsauth rewords.
+var sdkPhrases = []string{
+	"error fetching config from profile", "Error using profile", "failed to load",
+	"failed to get shared config profile", "partial credentials found", "requires role_arn",
+	"only one credential type may be specified", "failed to find SSO session section",
+}
+
 // FuzzResolve feeds arbitrary config and credentials files and a profile
 // name to Load and Resolve. Whatever the files hold, resolution ends, fails
 // only with one of the package's typed errors, and a syntax error names the
@@ -101,7 +109,13 @@ func checkFuzzError(t *testing.T, files Files, config, credentials string, err e
 		cyc   *CycleError
 		nos   *NoSourceError
 		inval *InvalidProfileError
+		read  *ReadError
 	)
+	for _, p := range sdkPhrases {
+		if strings.Contains(msg, p) {
+			t.Fatalf("the error repeats the SDK's own wording %q: %v", p, err)
+		}
+	}
 	switch {
 	case errors.As(err, &syn):
 		checkSyntaxError(t, files, config, credentials, syn, msg)
@@ -116,7 +130,11 @@ func checkFuzzError(t *testing.T, files Files, config, credentials string, err e
 	case errors.As(err, &nos):
 		nos.Hints()
 	case errors.As(err, &inval):
-		inval.Hints()
+		if len(inval.Hints()) == 0 {
+			t.Fatalf("InvalidProfileError without a fix: %v", err)
+		}
+	case errors.As(err, &read):
+		read.Hints()
 	default:
 		t.Fatalf("untyped error %T: %v", err, err)
 	}

@@ -184,7 +184,9 @@ func TestResolveChains(t *testing.T) {
 			want: []hopSummary{{"corp-dev", KindSSO}}, wantFrom: "AWS_PROFILE"},
 		{name: "AWS_DEFAULT_PROFILE selects the profile",
 			env:  map[string]string{"AWS_DEFAULT_PROFILE": "proc"},
-			want: []hopSummary{{"proc", KindProcess}}, wantFrom: "AWS_DEFAULT_PROFILE"},
+			want: []hopSummary{{"proc", KindProcess}}, wantFrom: "AWS_DEFAULT_PROFILE",
+			// The JS SDK v3 reads only AWS_PROFILE.
+			warnings: []string{"aws-default-profile"}},
 		{name: "web identity from env",
 			env:  map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t", "AWS_ROLE_ARN": "arn:aws:iam::1:role/R"},
 			want: []hopSummary{{"", KindWebIdentity}}},

@@ -99,4 +99,7 @@ type Warning struct {
 	ID      string `json:"id"`
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
+	// SDKs says what each SDK does, for warnings about shapes the SDKs
+	// resolve differently (see [Divergences]).
+	SDKs []SDKView `json:"sdks,omitempty"`
 }

@@ -69,7 +69,7 @@ func warnings(t *Trace, inv *Inventory, env sysenv.Env, sc *config.SharedConfig)
 			break
 		}
 	}
-	return ws
+	return append(ws, divergenceWarnings(t, inv, env, t.Warnings, ws)...)
 }
 
 func usesProfile(t *Trace) bool {

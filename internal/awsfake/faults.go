@@ -48,6 +48,11 @@ const (
 	// FaultReset answers nothing: the connection is closed with a TCP
 	// reset, as a crashing load balancer does.
 	FaultReset
+	// FaultGarbled answers HTTP 400 with an HTML page, as a corporate
+	// proxy or a misconfigured load balancer does: no SDK can read an
+	// error code from it (the Go SDK reports UnknownError or a
+	// deserialization failure).
+	FaultGarbled
 )
 
 func (k FaultKind) String() string {
@@ -62,6 +67,8 @@ func (k FaultKind) String() string {
 		return "delay"
 	case FaultReset:
 		return "reset"
+	case FaultGarbled:
+		return "garbled"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
@@ -94,7 +101,7 @@ type Fault struct {
 
 func (f Fault) validate() error {
 	switch {
-	case f.Kind < FaultServerError || f.Kind > FaultReset:
+	case f.Kind < FaultServerError || f.Kind > FaultGarbled:
 		return fmt.Errorf("awsfake: fault kind %d is not one of the Fault* constants", int(f.Kind))
 	case f.Kind == FaultDelay && f.Delay <= 0:
 		return errors.New("awsfake: a delay fault needs a positive Delay")
@@ -402,6 +409,12 @@ var faultErrors = map[FaultKind]struct {
 }
 
 func writeFault(w http.ResponseWriter, svc Service, kind FaultKind, reqID string) {
+	if kind == FaultGarbled {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "<html><head><title>400 Bad Request</title></head><body><h1>Bad Request</h1></body></html>\n")
+		return
+	}
 	e := faultErrors[kind]
 	switch svc {
 	case ServiceSTS:

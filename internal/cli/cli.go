@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/desktop"
 	"github.com/awsauth/awsauth/internal/iostreams"
 	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/sysenv"
@@ -39,6 +41,14 @@ type Deps struct {
 	Environ func() []string
 	// MFAPrompt asks the person for an MFA code; nil means nobody can.
 	MFAPrompt func(serial string) (string, error)
+	// OnInterrupt calls f at the next Ctrl-C from now on, until stop is
+	// called. Commands that outlive a child use it to be interrupted again
+	// once the child, which a Ctrl-C during its run belongs to, has ended.
+	// Nil means no Ctrl-C arrives.
+	OnInterrupt func(f func()) (stop func())
+	// Notify shows a desktop notification, if the system can; nil means
+	// it cannot.
+	Notify func(title, body string)
 }
 
 // environ is the environment a child inherits.
@@ -59,7 +69,30 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		HTTPClient:  newHTTPClient(),
 		OpenBrowser: openBrowser,
 		Environ:     os.Environ,
+		OnInterrupt: onInterrupt,
+		Notify:      func(title, body string) { _ = desktop.Notify(context.Background(), title, body) },
 		MFAPrompt:   ttyMFAPrompt,
+	}
+}
+
+// onInterrupt calls f at each SIGINT (Ctrl-C) until stop.
+func onInterrupt(f func()) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				f()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
 	}
 }
 
@@ -181,6 +214,7 @@ func (a *app) subcommands() []subcommand {
 		{"explain", a.newExplainCmd},
 		{"watch", a.newWatchCmd},
 		{"console", a.newConsoleCmd},
+		{"agent", a.newAgentCmd},
 		{"version", a.newVersionCmd},
 	}
 }

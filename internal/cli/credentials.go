@@ -1,16 +1,21 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/credcache"
 	"github.com/awsauth/awsauth/internal/credfile"
+	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/session"
 )
 
@@ -46,7 +51,7 @@ awsauth understands.`,
   awsauth credential-process --profile deploy | jq .Expiration`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			creds, hit, _, err := session.Cached(cmd.Context(), a.request(), a.sessionDeps())
+			creds, hit, err := a.processCredentials(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -54,6 +59,26 @@ awsauth understands.`,
 			return writeJSONCompact(a.deps.IO.Out, toProcessOutput(creds))
 		},
 	}
+}
+
+// processCredentials answers credential-process: from the file cache, else
+// from a running agent (which keeps the session for every later call),
+// else from the source itself.
+func (a *app) processCredentials(ctx context.Context) (aws.Credentials, bool, error) {
+	if c, ok := session.Lookup(a.request(), a.sessionDeps()); ok {
+		return c, true, nil
+	}
+	if !agent.Disabled(a.deps.Env) && agentSupported() == nil {
+		req := agent.Request{Op: "get", Profile: a.g.profile, Env: agent.RequestEnv(a.environ()), PID: os.Getpid(), Command: "credential-process"}
+		c, err := agent.Get(ctx, a.deps.Env, req)
+		if err == nil {
+			a.debugf("credential-process: answered by the awsauth agent")
+			return c, false, nil
+		}
+		a.debugf("credential-process: not from the agent: %v", err)
+	}
+	c, hit, _, err := session.Cached(ctx, a.request(), a.sessionDeps())
+	return c, hit, err
 }
 
 func (a *app) newExportCmd() *cobra.Command {
@@ -80,6 +105,9 @@ Formats: env (POSIX shell, default), fish, powershell, dotenv, json
 			if err != nil {
 				return err
 			}
+			if err := exportable(creds); err != nil {
+				return err
+			}
 			region := a.g.region
 			if region == "" {
 				if s == nil {
@@ -103,6 +131,19 @@ Formats: env (POSIX shell, default), fish, powershell, dotenv, json
 	}
 	cmd.Flags().StringVar(&format, "format", "env", "env, fish, powershell, dotenv or json")
 	return cmd
+}
+
+// exportable refuses keys that are blank: every SDK would sign with them
+// and AWS would refuse every request (MissingAuthenticationToken), far
+// from where they came from.
+func exportable(c aws.Credentials) error {
+	if strings.TrimSpace(c.AccessKeyID) != "" && strings.TrimSpace(c.SecretAccessKey) != "" {
+		return nil
+	}
+	return hint.With(errors.New("refusing to export blank credentials: the access key id or secret access key is empty or only spaces "+
+		"(AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY set to blanks?), and every SDK would sign with them and be refused by AWS"),
+		"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+		"see where the credentials come from: awsauth status")
 }
 
 type exportVar struct{ k, v string }

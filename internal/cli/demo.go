@@ -158,6 +158,8 @@ sso_registration_scopes = sso:account:access
 	var started atomic.Bool
 	var final keeper.Status
 	err = demo.runExec(ctx, execOptions{
+		noAgent:   true, // the demo's world ends with it
+		noNotify:  true, // the demo's login is its own
 		autoLogin: true, quiet: true, watch: demoStackName, watchNow: clock.Now,
 		events: func(e keeper.Event) {
 			switch e.Kind {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/credserver"
 	"github.com/awsauth/awsauth/internal/execenv"
@@ -29,6 +30,9 @@ type execOptions struct {
 	autoLogin     bool
 	quiet         bool
 	watch         string
+	watchJSON     string
+	noAgent       bool
+	noNotify      bool
 	// watchNow is the clock of the watched stack's events (the demo's
 	// fake clock); nil means real time.
 	watchNow func() time.Time
@@ -60,10 +64,28 @@ killed for it.
 The command's environment loses variables that would shadow the endpoint
 (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) and gets AWS_REGION,
 AWS_DEFAULT_REGION and AWS_SDK_LOAD_CONFIG=1. awsauth exits with the
-command's exit code.`,
+command's exit code.
+
+Ctrl-C before the command starts (a slow credential source, an MFA prompt,
+a login waiting for approval) stops awsauth with exit code 130. While the
+command runs, Ctrl-C is the command's: awsauth passes it on and keeps the
+credentials coming until the command ends. After that, Ctrl-C stops a
+--watch that is still following the stack (exit 130).
+
+--watch STACK follows, on stderr, the operation the command starts on
+STACK (stdout stays the command's), on to its end if the command dies
+first; awsauth exits 6 when that operation fails and the command
+succeeded. A command that starts no operation (a deploy with nothing to
+change) is not an error: awsauth says so in one line and exits with the
+command's code. --watch-json FILE writes the watch's NDJSON, as
+awsauth watch --json prints it, to FILE, made at its first line (an
+outcome with status NO_OPERATION means none started); --json alone puts
+that NDJSON on stderr instead of the lines.`,
 		Example: `  awsauth exec --profile prod -- cdk deploy --all
   awsauth exec --profile prod --duration 3h -- terraform apply
-  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire`,
+  awsauth exec --profile ci --no-server -- ./legacy-tool   # plain env keys; they expire
+  awsauth exec --profile prod --watch MyStack --watch-json watch.ndjson -- \
+      cdk deploy MyStack --outputs-file /dev/stdout | jq .`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{errors.New("exec needs a command: awsauth exec [flags] -- COMMAND [ARGS...]")}
@@ -71,6 +93,9 @@ command's exit code.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWatchJSON(o); err != nil {
+				return err
+			}
 			return a.runExec(cmd.Context(), o, args)
 		},
 	}
@@ -81,13 +106,18 @@ command's exit code.`,
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
+	f.BoolVar(&o.noNotify, "no-notify", false, "no desktop notification when a login is needed (also: AWSAUTH_NO_NOTIFY=1)")
+	f.BoolVar(&o.noAgent, "no-agent", false, "renew in this process, without sharing the awsauth agent's session (also: AWSAUTH_NO_AGENT=1)")
+	f.StringVar(&o.watchJSON, "watch-json", "", "with --watch: write the watch's NDJSON to `FILE` (made at its first line)")
 	f.SetInterspersed(false)
 	return cmd
 }
 
 func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
-	// A Ctrl-C is the child's to handle: the endpoint must outlive it.
-	ctx = context.WithoutCancel(ctx)
+	// ctx ends at Ctrl-C: until the command starts, that stops awsauth.
+	// While the command runs, a Ctrl-C is the command's to handle: the
+	// endpoint, the renewals and a watch beside it outlive it (run).
+	run := context.WithoutCancel(ctx)
 	if err := o.refreshBefore.check(time.Time{}, time.Time{}); err != nil {
 		return err
 	}
@@ -112,22 +142,53 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	// The first credentials come from the cache credential-process keeps
 	// when it holds fresh ones (no upstream call before the command
 	// starts); every renewal goes upstream and is saved there.
-	k, err := s.Keep(ctx, session.KeepOptions{
-		RefreshBefore: o.refreshBefore.d,
-		OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
-		OnEvent:       a.execEventPrinter(trace, o),
-	})
+	keep := func(ctx context.Context) (*keeper.Keeper, error) {
+		return s.Keep(ctx, session.KeepOptions{
+			RefreshBefore: o.refreshBefore.d,
+			OnNeedsLogin:  a.autoLoginHook(trace, o.autoLogin),
+			OnEvent:       a.execEventPrinter(trace, o),
+		})
+	}
+	// With the agent, every terminal on the profile shares one session.
+	src := &execSource{}
+	var k *keeper.Keeper
+	var at *agent.Attachment
+	if ok, why := a.agentFor(o, trace); ok {
+		at, err = a.attachAgent(ctx, args, a.notifies(o), a.agentEventPrinter(trace, o, a.deps.IO.ErrOut, a.autoLoginHook(trace, o.autoLogin), run))
+		if err != nil {
+			if ctx.Err() != nil {
+				return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+			}
+			a.debugf("exec: renewing in this process: %v", err)
+		} else {
+			defer at.Close()
+			src.set(at)
+			a.debugf("exec: sharing the awsauth agent's session of profile %s", trace.Profile)
+		}
+	} else {
+		a.debugf("exec: renewing in this process: %s", why)
+	}
+	if at == nil {
+		k, err = keep(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
+			}
+			return err
+		}
+		src.set(k)
+	}
+	creds, err := src.Get()
 	if err != nil {
 		return err
 	}
-	creds, err := k.Get()
-	if err != nil {
-		return err
-	}
-	// The lifetime is known now: check the window before anything starts.
-	first := k.Status()
-	if err := o.refreshBefore.check(first.Obtained, first.Expires); err != nil {
-		return err
+	if k != nil {
+		// The lifetime is known now: check the window before anything
+		// starts.
+		first := k.Status()
+		if err := o.refreshBefore.check(first.Obtained, first.Expires); err != nil {
+			return err
+		}
 	}
 
 	// A directory for copies of the shared files, made only if one is
@@ -157,7 +218,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 				creds.Expires.UTC().Format(time.RFC3339), humanDuration(creds.Expires.Sub(a.deps.Now())))
 		}
 	} else {
-		srv, err := credserver.Start(ctx, k, credserver.Options{Now: a.deps.Now})
+		srv, err := credserver.Start(run, src, credserver.Options{Now: a.deps.Now})
 		if err != nil {
 			return err
 		}
@@ -180,16 +241,37 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 			strings.Join(args, " "), profileLabel(trace), trace.Source())
 	}
 	childDone := make(chan struct{})
+	if at != nil {
+		go a.fallBackWhenTheAgentGoes(run, at, src, childDone, keep)
+	}
+	// The watch outlives a Ctrl-C during the command, not one after it.
+	watchCtx, stopWatch := context.WithCancel(run)
+	defer stopWatch()
 	var watched chan watchResult
+	var streams execWatchStreams
+	var jsonFile *lazyFile
+	note := &followNote{w: a.deps.IO.ErrOut}
 	if o.watch != "" {
 		watched = make(chan watchResult, 1)
 		now := o.watchNow
 		if now == nil {
 			now = a.deps.Now
 		}
-		go func() { watched <- a.execWatch(ctx, s, k, o.watch, now, childDone) }()
+		if o.watchJSON != "" {
+			// The stack's events and outcome hold no secret.
+			jsonFile = &lazyFile{path: o.watchJSON, perm: 0o644}
+			defer jsonFile.Close()
+			streams = a.execWatchStreams(jsonFile)
+		} else {
+			streams = a.execWatchStreams(nil)
+		}
+		go func() {
+			res := a.execWatch(watchCtx, s, k, o.watch, now, streams, childDone, note.opFound)
+			note.watchEnded()
+			watched <- res
+		}()
 	}
-	code, err := execenv.Run(ctx, execenv.Command{
+	code, err := execenv.Run(run, execenv.Command{
 		Args: args, Env: childEnv,
 		Stdin: a.deps.IO.In, Stdout: a.deps.IO.Out, Stderr: a.deps.IO.ErrOut,
 		InteractiveTerminal: a.deps.IO.IsStdinTTY(),
@@ -197,10 +279,39 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	close(childDone)
 	if watched != nil {
 		if err == nil {
-			fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: %s exited with %d; following stack %s to its end\n", filepath.Base(args[0]), code, o.watch)
+			note.commandEnded(fmt.Sprintf("awsauth: %s exited with %d; following stack %s to its end", filepath.Base(args[0]), code, o.watch))
+		}
+		if a.deps.OnInterrupt != nil {
+			defer a.deps.OnInterrupt(stopWatch)()
 		}
 		res := <-watched
-		verr := a.watchVerdict([]watchResult{res})
+		if watchCtx.Err() != nil && errors.Is(res.err, context.Canceled) {
+			return &interruptedError{fmt.Errorf("interrupted while following stack %s; its operation goes on (follow it again: awsauth watch %s)", o.watch, o.watch)}
+		}
+		var verr error
+		var noop *noOperationError
+		if errors.As(res.err, &noop) {
+			// Not a failure: a deploy with nothing to change starts no
+			// operation. The command's code stands.
+			if streams.json != nil {
+				writeJSONCompact(streams.json, watchOutcome{Stack: o.watch, Status: "NO_OPERATION"})
+			}
+			if streams.human != nil && err == nil {
+				fmt.Fprintf(streams.human, "awsauth: %v; nothing to follow\n", noop)
+			}
+		} else {
+			verr = a.watchVerdict([]watchResult{res}, streams.human, streams.json)
+		}
+		if jsonFile != nil {
+			if ferr := jsonFile.Close(); ferr != nil {
+				ferr = hint.With(fmt.Errorf("--watch-json: the watch's NDJSON was not written: %w", ferr), "check that the file can be written, or leave --watch-json out")
+				if err == nil && code == 0 && verr == nil {
+					verr = ferr
+				} else {
+					fmt.Fprintf(a.deps.IO.ErrOut, "awsauth: warning: %v\n", ferr)
+				}
+			}
+		}
 		if err == nil && code == 0 && verr != nil {
 			return verr
 		}
@@ -212,10 +323,12 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 		}
 		return err
 	}
-	st := k.Status()
-	a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
-	if o.done != nil {
-		o.done(st)
+	if k != nil {
+		st := k.Status()
+		a.debugf("exec: %d renewals, %d failures", st.Refreshes, st.Failures)
+		if o.done != nil {
+			o.done(st)
+		}
 	}
 	if code != 0 {
 		return &silentError{code: code, err: fmt.Errorf("%s exited with %d", args[0], code)}
@@ -264,6 +377,23 @@ func (f *refreshBeforeFlag) check(obtained, expires time.Time) error {
 		fmt.Sprintf("leave --refresh-before out to renew with min(15m, half the lifetime) left, or give less than %s", life))}
 }
 
+// checkWatchJSON refuses --watch-json without --watch, or into a
+// directory that does not exist, before the command runs rather than when
+// the first line is written.
+func checkWatchJSON(o execOptions) error {
+	if o.watchJSON == "" {
+		return nil
+	}
+	if o.watch == "" {
+		return &usageError{errors.New("--watch-json needs --watch STACK: awsauth exec --watch STACK --watch-json FILE -- COMMAND")}
+	}
+	dir := filepath.Dir(o.watchJSON)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return &usageError{fmt.Errorf("--watch-json %s: no directory %s to write it in", o.watchJSON, dir)}
+	}
+	return nil
+}
+
 func profileLabel(t *awsconfig.Trace) string {
 	if t.Source() == awsconfig.KindEnv {
 		return "environment keys"
@@ -303,9 +433,15 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 			if sso != nil {
 				who = profile
 			}
+			if e.Expires.IsZero() {
+				// At the start, with --auto-login: no command runs yet.
+				fmt.Fprintf(w, "awsauth: the IAM Identity Center session of profile %s has ended; logging in before the command starts\n", who)
+				return
+			}
 			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
 				e.Expires.UTC().Format(time.RFC3339), who)
+			a.notifyLogin(o, who, e.Expires)
 		case keeper.EventRefreshFailed:
 			switch {
 			case quiet:

@@ -152,6 +152,13 @@ func (a *app) renderExplain(w io.Writer, res *explain.Result, sc *explain.Scan) 
 		fmt.Fprintf(w, "%s %s\n", cs.Bold(cs.Yellow("No known AWS authentication error in the input.")),
 			cs.Gray(fmt.Sprintf("(%d lines read)", sc.Lines)))
 		fmt.Fprintf(w, "The closest known cause: %s %s\n", cs.Bold(res.Title), cs.Gray("("+string(res.Cause)+")"))
+		if len(res.Closest) > 1 {
+			others := make([]string, len(res.Closest)-1)
+			for i, c := range res.Closest[1:] {
+				others[i] = string(c)
+			}
+			fmt.Fprintf(w, "%s\n", cs.Gray("Also close: "+strings.Join(others, ", ")))
+		}
 	}
 	fmt.Fprintln(w)
 	writeWrapped(w, res.Summary, "", renderWidth)

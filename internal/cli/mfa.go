@@ -34,6 +34,20 @@ func ttyMFAPrompt(serial string) (string, error) {
 	return askMFA(bufio.NewReader(in), out, serial)
 }
 
+// hasTerminal reports whether this process has a terminal (see
+// openTerminal) to ask a person on.
+func hasTerminal() bool {
+	in, out, err := openTerminal()
+	if err != nil {
+		return false
+	}
+	in.Close()
+	if out != in {
+		out.Close()
+	}
+	return true
+}
+
 // askMFA reads a six-digit code, giving three tries.
 func askMFA(r *bufio.Reader, w interface{ Write([]byte) (int, error) }, serial string) (string, error) {
 	for try := 0; try < 3; try++ {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/awsauth/awsauth/internal/agent"
 	"github.com/awsauth/awsauth/internal/status"
 )
 
@@ -29,10 +30,17 @@ identity STS reports for it, the account, region and profile, and how long the
 credentials and the IAM Identity Center (SSO) session still live.
 
 The chain is resolved the way the Go SDK v2 resolves it; where other SDKs
-(boto3, the AWS CLI, the JS SDK) would pick differently, a warning says so.`,
+(boto3, the AWS CLI, the JS SDK) would pick differently, a warning says so.
+
+With --offline nothing is sent anywhere, yet status fails, with the exit
+code the online check would give, wherever the answer is known without the
+network: a profile the SDKs refuse, no credentials with the instance metadata
+service turned off, a bad container endpoint, a web identity token file or
+credential_process program that is not there, an SSO session nobody is
+logged in to (exit 3). Only what AWS alone can answer is "not checked".`,
 		Example: `  awsauth status
   awsauth status --profile prod -v      # every hop of the chain, with the reason it was taken
-  awsauth status --offline              # only what the config says; no network
+  awsauth status --offline              # everything that can be known without the network
   awsauth status --json | jq .identity.account
 
   # in a script: stop unless the credentials work (see: awsauth help exit-codes)
@@ -43,7 +51,7 @@ The chain is resolved the way the Go SDK v2 resolves it; where other SDKs
 		},
 	}
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every hop of the chain with the reason it was taken")
-	cmd.Flags().BoolVar(&o.offline, "offline", false, "do not call AWS: show only what the configuration says")
+	cmd.Flags().BoolVar(&o.offline, "offline", false, "call nothing: judge only what can be known without the network")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on AWS after this long")
 	return cmd
 }
@@ -64,6 +72,7 @@ func (a *app) runStatus(ctx context.Context, o statusOptions) error {
 	if rep == nil {
 		return err
 	}
+	rep.Agent = a.agentHold(ctx, rep)
 	if a.g.json {
 		if werr := writeJSON(a.deps.IO.Out, rep); werr != nil {
 			return werr
@@ -108,11 +117,18 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 	if r.Identity != nil {
 		row("account", r.Identity.Account)
 		row("arn", r.Identity.ARN)
-	} else if r.Offline {
+	} else if r.Offline && r.Error == nil {
 		row("identity", cs.Gray("(not checked: --offline)"))
 	}
 	if r.AccessKeyID != "" {
 		row("access key", maskKeyID(r.AccessKeyID))
+	}
+	if h := r.Agent; h != nil {
+		line := fmt.Sprintf("held by the awsauth agent for %d client(s), %d renewal(s)", h.Clients, h.Renewals)
+		if h.NextRenewal != nil && h.NextRenewal.After(now) {
+			line += ", the next in " + humanDuration(h.NextRenewal.Sub(now))
+		}
+		row("agent", line)
 	}
 	switch {
 	case r.Credentials.Expires != nil:
@@ -192,4 +208,28 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	}
 	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+// agentHold asks a running agent whether it holds the profile (by name and
+// source: the agent's own key also covers the files and endpoints). No
+// agent, or one that does not answer at once, is no hold.
+func (a *app) agentHold(ctx context.Context, r *status.Report) *status.AgentHold {
+	if agent.Disabled(a.deps.Env) || agentSupported() != nil || r.Trace == nil {
+		return nil
+	}
+	sessions, _, err := agent.Status(ctx, a.deps.Env)
+	if err != nil {
+		return nil
+	}
+	for _, s := range sessions {
+		if s.Profile == r.Profile && s.Source == string(r.Source) {
+			h := &status.AgentHold{Clients: len(s.Clients), Renewals: s.Renewals}
+			if !s.NextRenewal.IsZero() {
+				next := s.NextRenewal
+				h.NextRenewal = &next
+			}
+			return h
+		}
+	}
+	return nil
 }

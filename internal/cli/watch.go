@@ -27,6 +27,10 @@ type watchOptions struct {
 	// now is the clock of the stack's event times; nil means real time
 	// (the demo passes the fake clock).
 	now func() time.Time
+	// fresh, when set, tells the operation to follow from an older one
+	// (exec --watch follows only what starts beside its command): the
+	// updates of an older one are not shown.
+	fresh func(stackwatch.Snapshot) bool
 }
 
 func (a *app) newWatchCmd() *cobra.Command {
@@ -113,7 +117,10 @@ func (a *app) runWatch(ctx context.Context, o watchOptions, stacks []string) err
 	}
 	wg.Wait()
 	r.finish()
-	return a.watchVerdict(results)
+	if a.g.json {
+		return a.watchVerdict(results, nil, a.deps.IO.Out)
+	}
+	return a.watchVerdict(results, a.deps.IO.ErrOut, nil)
 }
 
 type watchResult struct {
@@ -137,7 +144,9 @@ func (a *app) watchOne(ctx context.Context, client stackwatch.API, region, stack
 		Model: stackwatch.New(stack, stackwatch.Options{Region: region}),
 		OnUpdate: func(u stackwatch.Update) {
 			last = u.Snapshot
-			r.update(stack, u)
+			if u.Err != nil || o.fresh == nil || o.fresh(u.Snapshot) {
+				r.update(stack, u)
+			}
 			if !o.waitRollback && u.Snapshot.Rollback != nil && u.Snapshot.RootCause != nil && u.Snapshot.Outcome.State == stackwatch.Running {
 				stoppedEarly = true
 				cancel()
@@ -151,9 +160,11 @@ func (a *app) watchOne(ctx context.Context, client stackwatch.API, region, stack
 	return watchResult{stack: stack, snap: snap, err: err}
 }
 
-// watchVerdict prints each stack's outcome and decides the exit code.
-func (a *app) watchVerdict(results []watchResult) error {
-	w := a.deps.IO.ErrOut
+// watchVerdict prints each stack's outcome, in lines on human and as the
+// last NDJSON object on ndjson (either may be nil), and decides the exit
+// code.
+func (a *app) watchVerdict(results []watchResult, human, ndjson io.Writer) error {
+	w := human
 	cs := a.deps.IO.ErrColorScheme()
 	var failed []string
 	var firstErr error
@@ -162,12 +173,12 @@ func (a *app) watchVerdict(results []watchResult) error {
 		var nf *stackwatch.NotFoundError
 		switch {
 		case res.err == nil:
-			if !a.g.json {
+			if w != nil {
 				fmt.Fprintf(w, "%s %s: %s in %s\n", cs.Green("ok"), res.stack, res.snap.Status, humanDuration(res.snap.Elapsed))
 			}
 		case errors.As(res.err, &fe):
 			failed = append(failed, res.stack)
-			if !a.g.json {
+			if w != nil {
 				s := fe.Snapshot
 				fmt.Fprintf(w, "%s %s: %s\n", cs.Red("failed"), res.stack, s.Outcome.Summary)
 				if s.RootCause != nil {
@@ -192,8 +203,8 @@ func (a *app) watchVerdict(results []watchResult) error {
 				firstErr = identity.Classify(res.err)
 			}
 		}
-		if a.g.json {
-			writeJSONCompact(a.deps.IO.Out, outcomeJSON(res))
+		if ndjson != nil {
+			writeJSONCompact(ndjson, outcomeJSON(res))
 		}
 	}
 	if firstErr != nil {
@@ -263,7 +274,7 @@ func stacksInProgress(ctx context.Context, c *cloudformation.Client) ([]string, 
 }
 
 // watchRenderer draws progress: a live view on a terminal, one line per
-// event elsewhere, NDJSON with --json. It is shared by concurrent watches.
+// event elsewhere, and NDJSON. It is shared by concurrent watches.
 type watchRenderer struct {
 	mu sync.Mutex
 	// prefix marks lines printed beside a child's own output (exec --watch).
@@ -274,20 +285,28 @@ type watchRenderer struct {
 	lastTenth  map[string]int
 	a          *app
 	k          *keeper.Keeper
-	w          io.Writer
-	multi      bool
-	live       bool
-	drawn      int // lines of the live view on screen
-	snaps      map[string]stackwatch.Snapshot
-	order      []string
+	// w gets the lines for people (nil: none), json one JSON object per
+	// event (nil: none).
+	w     io.Writer
+	json  io.Writer
+	multi bool
+	live  bool
+	drawn int // lines of the live view on screen
+	snaps map[string]stackwatch.Snapshot
+	order []string
 }
 
+// newWatchRenderer draws the watch command's own output on stdout: lines,
+// or NDJSON with --json.
 func (a *app) newWatchRenderer(k *keeper.Keeper, multi bool) *watchRenderer {
-	w := a.deps.IO.ErrOut
-	if !a.g.json {
-		w = a.deps.IO.Out
+	r := &watchRenderer{a: a, k: k, multi: multi, snaps: map[string]stackwatch.Snapshot{}}
+	if a.g.json {
+		r.json = a.deps.IO.Out
+	} else {
+		r.w = a.deps.IO.Out
+		r.live = a.deps.IO.IsStdoutTTY()
 	}
-	return &watchRenderer{a: a, k: k, w: w, multi: multi, live: !a.g.json && a.deps.IO.IsStdoutTTY(), snaps: map[string]stackwatch.Snapshot{}}
+	return r
 }
 
 func (r *watchRenderer) update(stack string, u stackwatch.Update) {
@@ -297,14 +316,16 @@ func (r *watchRenderer) update(stack string, u stackwatch.Update) {
 		r.order = append(r.order, stack)
 	}
 	r.snaps[stack] = u.Snapshot
-	if r.a.g.json {
+	if r.json != nil {
 		for _, e := range u.Events {
-			writeJSONCompact(r.a.deps.IO.Out, map[string]any{
+			writeJSONCompact(r.json, map[string]any{
 				"stack": stack, "time": e.Time.UTC().Format(time.RFC3339), "stack_name": e.StackName, "logical_id": e.LogicalID,
 				"type": e.Type, "resource_status": e.Status, "reason": e.Reason,
 				"done": u.Snapshot.Progress.Done, "total": u.Snapshot.Progress.Total,
 			})
 		}
+	}
+	if r.w == nil {
 		return
 	}
 	r.clear()
@@ -396,12 +417,29 @@ func (r *watchRenderer) draw() {
 		}
 	}
 	if st := r.k.Status(); !st.Expires.IsZero() {
-		lines = append(lines, cs.Gray(fmt.Sprintf("  credentials renewed by awsauth, valid %s more", humanDuration(st.Expires.Sub(r.a.deps.Now())))))
+		lines = append(lines, cs.Gray("  "+credentialsNote(st, r.a.deps.Now())))
 	}
 	for _, l := range lines {
 		fmt.Fprintln(r.w, l)
 	}
 	r.drawn = len(lines)
+}
+
+// credentialsNote says how long the watch's own credentials live, and what
+// is wrong when they have run out: never a negative time.
+func credentialsNote(st keeper.Status, now time.Time) string {
+	left := st.Expires.Sub(now)
+	needsLogin := st.State == keeper.NeedsLogin || st.LastErr != nil && session.NeedsPerson(st.LastErr)
+	switch {
+	case left > 0 && needsLogin:
+		return fmt.Sprintf("credentials valid %s more; the IAM Identity Center session has ended: log in to continue (awsauth login)", humanDuration(left))
+	case left > 0:
+		return fmt.Sprintf("credentials renewed by awsauth, valid %s more", humanDuration(left))
+	case needsLogin:
+		return fmt.Sprintf("credentials expired %s ago; log in to continue (awsauth login)", humanDuration(-left))
+	default:
+		return fmt.Sprintf("credentials expired %s ago; awsauth keeps trying to renew them", humanDuration(-left))
+	}
 }
 
 func (r *watchRenderer) finish() {

@@ -235,9 +235,10 @@ func ssoProvider(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) aws.Credential
 // checkContainerURI applies the SDK's rule: plain http only to loopback or
 // the ECS/EKS link-local hosts.
 func checkContainerURI(raw string) error {
+	fix := "point AWS_CONTAINER_CREDENTIALS_FULL_URI at an https:// URL, or at http://127.0.0.1 or http://localhost (awsauth exec serves one there), or unset it"
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("container credentials endpoint %q is not a URL", raw)
+		return withHint(fmt.Errorf("container credentials endpoint %q is not a URL", raw), fix)
 	}
 	if u.Scheme != "http" {
 		return nil
@@ -250,7 +251,7 @@ func checkContainerURI(raw string) error {
 	if ip != nil && (ip.IsLoopback() || ip.Equal(net.IPv4(169, 254, 170, 2)) || ip.Equal(net.IPv4(169, 254, 170, 23)) || ip.Equal(net.ParseIP("fd00:ec2::23"))) {
 		return nil
 	}
-	return fmt.Errorf("container credentials endpoint host %q is not allowed over http: the SDKs accept only loopback and the ECS/EKS hosts", host)
+	return withHint(fmt.Errorf("container credentials endpoint host %q is not allowed over http: the SDKs accept only loopback and the ECS/EKS hosts", host), fix)
 }
 
 // hopProvider names the hop in errors that come out of it.
@@ -310,6 +311,7 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	// lock, and retry, so that a refreshable session recovers without
 	// anyone clearing a cache.
 	var invalid *ssocreds.InvalidTokenError
+	ended := "the SSO session has ended"
 	if (isUnauthorized(err) || errors.As(err, &invalid)) && p.refresh != nil {
 		rerr := p.refresh(ctx)
 		var relogin *ssotoken.ReloginError
@@ -324,23 +326,35 @@ func (p *ssoCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 			// failed, the network, the cache lock), not because the
 			// session ended: a login would not help, a retry will.
 			return c, rerr
+		default:
+			// Below, the state decides; the refresh said why.
+			ended = relogin.Why
 		}
 	}
-	if tok, rerr := ssotoken.Read(p.cachePath); rerr != nil {
+	return c, ssoLoginRequired(p.hop, p.cachePath, p.now(), ended, err)
+}
+
+// ssoLoginRequired turns the SSO provider's failure err into a
+// [LoginRequiredError] saying why, from what the token cache holds, when
+// only a new login can cure it; otherwise it returns err. ended is why an
+// expired token's session is over (the refresh may have said).
+func ssoLoginRequired(hop awsconfig.Hop, cachePath string, now time.Time, ended string, err error) error {
+	if tok, rerr := ssotoken.Read(cachePath); rerr != nil {
 		var corrupt *ssotoken.CorruptError
 		if errors.As(rerr, &corrupt) {
-			return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: corrupt.Error(), Err: err}
+			return &LoginRequiredError{Hop: hop, CachePath: cachePath, Why: corrupt.Error(), Err: err}
 		}
 		if errors.Is(rerr, ssotoken.ErrNotFound) {
-			return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "no one has logged in to this SSO session yet", Err: err}
+			return &LoginRequiredError{Hop: hop, CachePath: cachePath, Why: "no one has logged in to this SSO session yet", Err: err}
 		}
-	} else if tok.ExpiresAt != nil && !tok.Valid(p.now()) {
-		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO session has ended", Err: err}
+	} else if tok.ExpiresAt != nil && !tok.Valid(now) {
+		return &LoginRequiredError{Hop: hop, CachePath: cachePath, Why: ended, Err: err}
 	}
+	var invalid *ssocreds.InvalidTokenError
 	if errors.As(err, &invalid) || isUnauthorized(err) {
-		return c, &LoginRequiredError{Hop: p.hop, CachePath: p.cachePath, Why: "the SSO access token was refused", Err: err}
+		return &LoginRequiredError{Hop: hop, CachePath: cachePath, Why: "the SSO access token was refused", Err: err}
 	}
-	return c, err
+	return err
 }
 
 // mfaSessionDuration is how long one MFA code serves: the IAM default for

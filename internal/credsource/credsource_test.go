@@ -59,3 +59,28 @@ func TestContainerURIRule(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessProgram(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"/usr/local/bin/aws-vault export --format=json prod": "/usr/local/bin/aws-vault",
+		"  aws-sso-util credential-process --profile x":      "aws-sso-util",
+		"tool":                         "tool",
+		`"/opt/my tools/creds" --json`: "/opt/my tools/creds",
+		`'/opt/my tools/creds'`:        "/opt/my tools/creds",
+		"./bin/creds":                  "./bin/creds",
+	} {
+		if got, ok := processProgram(cmd); !ok || got != want {
+			t.Errorf("processProgram(%q) = %q, %t; want %q", cmd, got, ok, want)
+		}
+	}
+	// Only the shell can tell what these run.
+	for _, cmd := range []string{
+		"", "$HOME/bin/creds", "~/bin/creds", "FOO=1 creds", "exec /bin/creds", ". ./env.sh; creds",
+		`"$HOME/creds"`, `"/opt/creds"x`, "creds>out", "`which creds`", "echo {}", "(creds)", `"unclosed`,
+		"/bin/cre*s", "if true; then creds; fi",
+	} {
+		if got, ok := processProgram(cmd); ok {
+			t.Errorf("processProgram(%q) = %q: the shell decides that one", cmd, got)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/hint"
 	"github.com/awsauth/awsauth/internal/identity"
 )
 
@@ -108,6 +109,11 @@ func (e *HopError) Hints() []string {
 			return []string{"the source access key is unknown to AWS or its secret is wrong: check the keys of the profile"}
 		}
 	}
+	if len(hint.All(e.Err)) > 0 {
+		// The failure knows its own fix, which says more than the
+		// kind's general one.
+		return nil
+	}
 	switch e.Hop.Kind {
 	case awsconfig.KindProcess:
 		return []string{"run the credential_process command by hand to see its error; it must print JSON with Version 1, AccessKeyId and SecretAccessKey"}
@@ -115,6 +121,8 @@ func (e *HopError) Hints() []string {
 		return []string{"check AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN"}
 	case awsconfig.KindWebIdentity:
 		return []string{"check that the web identity token file exists and that the role trusts its issuer"}
+	case awsconfig.KindLogin:
+		return []string{fmt.Sprintf("sign in with: aws login --profile %s", e.Hop.Profile)}
 	}
 	return nil
 }
@@ -132,6 +140,9 @@ func wrapHopError(h awsconfig.Hop, err error) error {
 	}
 	return &HopError{Hop: h, Err: identity.Classify(err)}
 }
+
+// withHint attaches a hint to err.
+func withHint(err error, hints ...string) error { return hint.With(err, hints...) }
 
 func isUnauthorized(err error) bool {
 	var api smithy.APIError

@@ -141,12 +141,13 @@ func (e *Env) sessionDeps() session.Deps {
 	return session.Deps{Env: e.Lookup, HTTPClient: e.HTTPClient, Now: e.Now, Debugf: e.Debugf}
 }
 
-// Report resolves the chain (without the network) once, as `awsauth status
-// --offline` does, and returns the same report every time.
+// Report resolves the chain once, without the network and without judging
+// the credentials (the checks do that), and returns the same report every
+// time.
 func (e *Env) Report(ctx context.Context) (*status.Report, error) {
 	e.reportOnce.Do(func() {
 		e.report, e.reportErr = status.Check(ctx, status.Options{
-			Request: e.request(), Deps: e.sessionDeps(), Offline: true, Now: e.Now, Debugf: e.Debugf,
+			Request: e.request(), Deps: e.sessionDeps(), Offline: true, ConfigOnly: true, Now: e.Now, Debugf: e.Debugf,
 		})
 		if e.report == nil && e.reportErr == nil {
 			e.reportErr = errNoReport

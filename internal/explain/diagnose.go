@@ -29,6 +29,9 @@ type Result struct {
 	Line    int    `json:"line,omitempty"`
 	// Also lists other causes in the input, after the root one.
 	Also []Also `json:"also,omitempty"`
+	// Closest lists, when no cause was found, the causes the input is
+	// most like; Cause is the first of them.
+	Closest []Cause `json:"closest,omitempty"`
 	// Profile is the profile the advice is about.
 	Profile string `json:"profile,omitempty"`
 
@@ -56,6 +59,7 @@ func Diagnose(sc *Scan, sit *Situation) *Result {
 		s.Line = lineVars(&s, r.Cause, sc.Root.Vars)
 	case sc.Guess != "":
 		r, _ = RuleFor(sc.Guess)
+		res.Closest = sc.Closest
 		s.Line = lineVars(&s, r.Cause, nil)
 	}
 	if r == nil {
@@ -234,6 +238,12 @@ var placeholders = map[string]string{
 	"target_role":      "the role",
 	"skew":             "off by the difference between the two times",
 	"exit_status":      "N",
+	"login_profile":    "PROFILE",
+	"login_profiles":   "the profiles with login_session",
+	"login_session":    "the identity in login_session",
+	"login_state":      "the state of the cached aws login session",
+	"config_path":      "the file",
+	"config_line":      "N",
 }
 
 func vars(s *Situation) map[string]string {
@@ -255,6 +265,10 @@ func vars(s *Situation) map[string]string {
 		"env_profile":      s.EnvProfile,
 		"my_account":       s.Account,
 		"resolve_error":    s.ResolveError,
+		"login_profile":    loginProfile(s),
+		"login_profiles":   strings.Join(s.LoginProfiles, ", "),
+		"login_session":    s.LoginSession,
+		"login_state":      s.LoginState,
 	}
 	if v["profile_from"] == "" {
 		v["profile_from"] = "default"
@@ -263,6 +277,19 @@ func vars(s *Situation) map[string]string {
 		v[k] = val
 	}
 	return v
+}
+
+// loginProfile is the profile to sign in again with aws login: the one the
+// chain uses, else the only or first that has login_session, else the
+// selected profile (aws login writes login_session into it).
+func loginProfile(s *Situation) string {
+	switch {
+	case s.LoginProfile != "":
+		return s.LoginProfile
+	case len(s.LoginProfiles) > 0:
+		return s.LoginProfiles[0]
+	}
+	return s.Profile
 }
 
 // fill replaces {name} with v[name], or with the placeholder's stand-in.

@@ -52,12 +52,17 @@ const (
 	RoleChainingLimit       Cause = "role_chaining_duration_limit"
 	RoleDurationTooLong     Cause = "role_duration_exceeds_max"
 	ProfileNotFound         Cause = "profile_not_found"
+	ProfileSettingsConflict Cause = "profile_settings_conflict"
 	CDKWrongAccount         Cause = "cdk_wrong_account_context"
 	CDKBootstrapMissing     Cause = "cdk_bootstrap_missing"
 	RegionMissing           Cause = "region_missing"
 	IMDSUnavailable         Cause = "imds_unavailable"
 	CredentialProcessFailed Cause = "credential_process_failed"
 	WebIdentityFailed       Cause = "web_identity_failed"
+	LoginSessionExpired     Cause = "login_session_expired"
+	ConfigFileInvalid       Cause = "config_file_invalid"
+	EKSUnauthorized         Cause = "eks_unauthorized"
+	EKSExecPluginFailed     Cause = "eks_exec_plugin_failed"
 	// Unknown is reported when nothing in the input resembles a known cause.
 	Unknown Cause = "unknown"
 )

@@ -3,6 +3,9 @@ package explain
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -43,18 +46,22 @@ func TestSamples(t *testing.T) {
 	}
 }
 
-// TestEveryCauseHasSamples keeps the table and the samples together: a
-// cause nobody has been seen to hit has no place in the table.
+// TestEveryCauseHasSamples keeps the table and the real messages together:
+// a cause nobody has been seen to hit, in the samples or the corpus, has no
+// place in the table.
 func TestEveryCauseHasSamples(t *testing.T) {
-	count := map[Cause]int{}
+	count, inCorpus := map[Cause]int{}, map[Cause]int{}
 	for _, s := range samples {
 		count[s.cause]++
 	}
+	for _, e := range loadCorpus(t) {
+		inCorpus[e.Cause]++
+	}
 	for _, r := range rules {
-		if count[r.Cause] == 0 {
+		if count[r.Cause]+inCorpus[r.Cause] == 0 {
 			t.Errorf("%s has no real sample", r.Cause)
 		}
-		t.Logf("%-30s %2d samples", r.Cause, count[r.Cause])
+		t.Logf("%-30s %2d samples, %2d in the corpus", r.Cause, count[r.Cause], inCorpus[r.Cause])
 	}
 }
 
@@ -194,6 +201,20 @@ func TestExtract(t *testing.T) {
 			map[string]string{"target_role": "arn:aws:iam::210987654321:role/cross-account-assume-role"}},
 		{"Signature expired: 20220127T001427Z is now earlier than 20220127T014428Z (20220127T015928Z - 15 min.)",
 			map[string]string{"request_time": "20220127T001427Z", "server_time": "20220127T015928Z"}},
+		{"20150307T194740Z is now earlier than 20150309T203545Z (20150309T204045Z - 5 min.)",
+			map[string]string{"request_time": "20150307T194740Z", "server_time": "20150309T204045Z"}},
+		{"CredentialsProviderError: Profile staging could not be found or parsed in shared credentials file.",
+			map[string]string{"named_profile": "staging"}},
+		{`* The role "arn:aws:iam::222222222222:role/devops" cannot be assumed.`,
+			map[string]string{"target_role": "arn:aws:iam::222222222222:role/devops"}},
+		{"│ IAM Role (arn:aws:iam::222222222222:role/TerraformExecutionRoleDev) cannot be assumed.",
+			map[string]string{"target_role": "arn:aws:iam::222222222222:role/TerraformExecutionRoleDev"}},
+		{"botocore.exceptions.ConfigParseError: Unable to parse config file: /var/lib/jenkins/.aws/config",
+			map[string]string{"config_path": "/var/lib/jenkins/.aws/config"}},
+		{"panic: SharedConfigLoadError: failed to load config file, /Users/me/.aws/config",
+			map[string]string{"config_path": "/Users/me/.aws/config"}},
+		{"configparser.DuplicateSectionError: While reading from '/home/me/.aws/credentials' [line 103]: section 'None' already exists",
+			map[string]string{"config_path": "/home/me/.aws/credentials", "config_line": "103"}},
 	} {
 		sc := scanString(t, c.line)
 		if sc.Root == nil {
@@ -215,6 +236,13 @@ func TestGuessWhenNothingMatches(t *testing.T) {
 	sc := scanString(t, "deploy failed: my AWS token seems to have expired again?\n")
 	if sc.Root != nil || sc.Guess != ExpiredSessionToken {
 		t.Errorf("root %+v guess %q", sc.Root, sc.Guess)
+	}
+	// The next closest come with it, most alike first.
+	if len(sc.Closest) < 2 || len(sc.Closest) > maxClosest || sc.Closest[0] != sc.Guess || sc.Closest[1] != ExpiredSSOToken {
+		t.Errorf("closest %q", sc.Closest)
+	}
+	if res := Diagnose(sc, &Situation{}); res.Found || res.Cause != ExpiredSessionToken || !slices.Equal(res.Closest, sc.Closest) {
+		t.Errorf("result %+v", res)
 	}
 	sc = scanString(t, "hello world\n")
 	if sc.Root != nil || sc.Guess != "" {
@@ -525,6 +553,10 @@ mfa_serial = arn:aws:iam::555555555555:mfa/me
 [profile prod]
 role_arn = arn:aws:iam::222222222222:role/Prod
 source_profile = keys
+
+[profile console]
+login_session = arn:aws:iam::666666666666:user/dev
+region = eu-west-1
 `
 
 const personalCreds = `[keys]
@@ -582,6 +614,21 @@ func TestPersonalisedAnswers(t *testing.T) {
 			want: []string{"finds a credential source for profile prod", "did not look at that profile"}, fixes: []string{"export AWS_PROFILE=prod"}},
 		{name: "clock skew measured", line: "Signature expired: 20220127T001427Z is now earlier than 20220127T014428Z (20220127T015928Z - 15 min.)", profile: "dev",
 			want: []string{"about 1h45m behind AWS"}},
+		{name: "aws login ended, for the login profile", line: "aws: [ERROR]: Your session has expired. Please reauthenticate using 'aws login'.", profile: "console",
+			want:  []string{"Profile console signs in with aws login as arn:aws:iam::666666666666:user/dev", "no aws login session is cached for profile console"},
+			fixes: []string{"aws login --profile console"}},
+		{name: "aws login ended, but another profile is in use", line: "aws: [ERROR]: Your session has expired. Please reauthenticate using 'aws login'.", profile: "prod",
+			want:  []string{"Profile prod does not sign in with aws login", "Profiles that sign in with aws login: console"},
+			fixes: []string{"aws login --profile console"}, not: []string{"temporary credentials"}},
+		{name: "a tool that cannot read login_session", line: "Error: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded", profile: "console",
+			want: []string{"do not read login_session"}, fixes: []string{"awsauth exec --profile console -- <command>", "aws configure export-credentials --profile console"},
+			not: []string{"did not look at that profile"}},
+		{name: "EKS refuses an IAM Identity Center role", line: "error: You must be logged in to the server (Unauthorized)", profile: "dev",
+			want: []string{"arn:aws:iam::111111111111:role/AWSReservedSSO_", "aws-reserved/sso.amazonaws.com/"}, fixes: []string{"aws eks update-kubeconfig --name CLUSTER --profile dev"}},
+		{name: "kubectl's plugin fails on an ended SSO session", line: "Unable to connect to the server: getting credentials: exec: executable aws failed with exit code 255", profile: "dev",
+			want: []string{"aws eks get-token fails on that", "no SSO token is cached"}, fixes: []string{"awsauth login --profile dev", "aws eks get-token --cluster-name CLUSTER --profile dev"}},
+		{name: "config file names its line", line: "configparser.DuplicateOptionError: While reading from '/home/me/.aws/credentials' [line  4]: option 'aws_access_key_id' in section 'x' already exists", profile: "dev",
+			want: []string{"line 4 of /home/me/.aws/credentials", "awsauth reads"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sit := situationFor(t, personalConfig, personalCreds, c.env, c.profile, now)
@@ -644,6 +691,52 @@ func TestSSOTokenState(t *testing.T) {
 	}
 	if strings.Contains(s.SSOState, "tokSECRETvalue") {
 		t.Error("token in state")
+	}
+}
+
+// TestLoginTokenState reads the aws login cache the way the SDKs name it,
+// and says nothing of what it holds but when its credentials expire.
+func TestLoginTokenState(t *testing.T) {
+	now := time.Date(2025, 12, 1, 12, 0, 0, 0, time.UTC)
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".aws"), 0o700)
+	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(personalConfig), 0o600)
+	cache := filepath.Join(home, "logincache")
+	os.MkdirAll(cache, 0o700)
+	e := sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_LOGIN_CACHE_DIRECTORY": cache})
+	// The SDKs name the file after the SHA-256 of the login_session value.
+	sum := sha256.Sum256([]byte("arn:aws:iam::666666666666:user/dev"))
+	file := filepath.Join(cache, hex.EncodeToString(sum[:])+".json")
+	write := func(body string) { os.WriteFile(file, []byte(body), 0o600) }
+	resolve := func() *Situation {
+		inv, _ := awsconfig.Load(awsconfig.LocateFiles(e))
+		tr, err := awsconfig.ResolveIn(context.Background(), inv, awsconfig.Request{Profile: "console", Env: e}, e)
+		return Describe(tr, err, inv, e, now)
+	}
+	s := resolve()
+	if !s.Login || s.LoginProfile != "console" || s.LoginToken != TokenMissing || !strings.Contains(s.LoginState, "no aws login session is cached") {
+		t.Errorf("missing: %+v", s)
+	}
+	if !slices.Equal(s.LoginProfiles, []string{"console"}) {
+		t.Errorf("login profiles %q", s.LoginProfiles)
+	}
+	write(`{"accessToken":{"accessKeyId":"ASIAIOSFODNN7EXAMPLE","secretAccessKey":"` + testSecret + `","sessionToken":"tokSECRETvalue","expiresAt":"2025-12-01T09:00:00Z","accountId":"666666666666"},"refreshToken":"refSECRET","clientId":"c","dpopKey":"k"}`)
+	s = resolve()
+	if s.LoginToken != TokenExpired || !strings.Contains(s.LoginState, "expired 3h00m ago") {
+		t.Errorf("expired: %+v", s)
+	}
+	write(`{"accessToken":{"expiresAt":"2025-12-01T12:10:00Z"}}`)
+	if s = resolve(); s.LoginToken != TokenValid || !strings.Contains(s.LoginState, "valid for another 10m") {
+		t.Errorf("valid: %+v", s)
+	}
+	write(`{"accessToken":`)
+	if s = resolve(); s.LoginToken != TokenCorrupt {
+		t.Errorf("corrupt: %+v", s)
+	}
+	for _, secret := range []string{testSecret, "tokSECRETvalue", "refSECRET"} {
+		if strings.Contains(fmt.Sprintf("%+v", s), secret) {
+			t.Errorf("situation holds %q", secret)
+		}
 	}
 }
 

@@ -15,8 +15,8 @@ var rules = []Rule{
 		Title:    "The temporary credentials have expired",
 		Priority: 65,
 		Match: []Pattern{
-			p("ExpiredToken"), // ExpiredToken, ExpiredTokenException
-			p("security token included in the request is expired"),
+			p("ExpiredToken"),                       // ExpiredToken, ExpiredTokenException
+			p("included in the request is expired"), // Serverless wraps "The security token" onto the line before
 			p("RequestExpired"),
 			p("Request has expired"),
 		},
@@ -136,6 +136,49 @@ var rules = []Rule{
 		Keywords: []string{"sso", "cache", "login"},
 	},
 	{
+		Cause:    LoginSessionExpired,
+		Title:    "The aws login session has ended",
+		Priority: 82,
+		Match: []Pattern{
+			p("reauthenticate using", "aws login"),
+			p("re-authenticate using", "aws login"),
+			p("LoginRefreshRequired"),
+			p("login session has expired"),          // the Go SDK
+			p("login session password has changed"), // the Go SDK
+			p("Unable to refresh credentials because of a change in your password"),
+			p("Unable to create or refresh login credentials"),
+			p("LoginInsufficientPermissions"),
+			p("LoginTokenLoadError"),
+			p("Error loading login session token"),
+			p("load login token:"),                                 // the Go SDK: no cached session, or an unreadable one
+			p("CreateOAuth2Token"),                                 // the sign-in service's token call, only ever made for aws login
+			boost(p("session has expired", "reauthenticate"), -20), // the JS SDK's "Your session has expired. Please reauthenticate."
+		},
+		Summary: "The credentials of an aws login session (the console sign-in for the CLI and SDKs) could not be renewed: " +
+			"the session has ended or the renewal was refused, and only a new aws login brings it back.",
+		Explain: "aws login (AWS CLI 2.32 and later) signs the CLI in with a console identity (root, an IAM user or a federated role) and caches " +
+			"short-term credentials with a refresh token in ~/.aws/login/cache (or AWS_LOGIN_CACHE_DIRECTORY); the profile gets login_session = ARN. " +
+			"The CLI and the SDKs renew the credentials, which last 15 minutes, for up to 12 hours after the sign-in. After that, after a password change, " +
+			"or when the renewal is refused, the session is over. Renewing also needs permission for signin:CreateOAuth2Token " +
+			"(the SignInLocalDevelopmentAccess managed policy) unless you signed in as root.",
+		Fixes: []Fix{
+			cmd("aws login --profile {login_profile}", "signs in again in the browser; add --remote where there is none"),
+			cmd("awsauth exec --profile {login_profile} -- {cmd}", "for long runs: renews the credentials while the command runs, until the session's end"),
+			note("if the message is about permissions, attach the SignInLocalDevelopmentAccess managed policy to the IAM user or role that signs in"),
+		},
+		When: []Advice{
+			{If: usesLogin, Why: "Profile {profile} signs in with aws login as {login_session}."},
+			{If: loginTokenState, Why: "Right now {login_state}."},
+			{If: loginElsewhere,
+				Why: "Profile {profile} does not sign in with aws login, so the failing tool used another profile. " +
+					"Profiles that sign in with aws login: {login_profiles}."},
+			{If: noLoginProfile,
+				Why: "No profile in {config_file} signs in with aws login (login_session): the failing tool read another config file or HOME " +
+					"(AWS_CONFIG_FILE, sudo, a container), or the profile has been changed since. aws login --profile NAME signs in and writes login_session into the profile."},
+		},
+		Keywords: []string{"aws login", "reauthenticate", "login_session"},
+	},
+	{
 		Cause:    NoCredentialsFound,
 		Title:    "No credentials were found",
 		Priority: 40,
@@ -150,6 +193,12 @@ var rules = []Rule{
 			p("Unable to load AWS credentials from any provider"),
 			weak(p("no valid credential sources")), // Terraform's summary, printed before the provider's own error
 			p("failed to find credentials"),
+			p("calls for account", "no credentials"),                                         // the CDK's, with "AWS" masked as *** by CI logs
+			p("AWS provider credentials not found"),                                          // Serverless
+			p("unable to sign request without credentials set"),                              // the Ruby SDK
+			p("is not using role-based, session-based, process-based, or basic credentials"), // the JetBrains toolkit
+			p("static credentials are empty"),                                                // the Go SDK, credential_source = Environment with nothing set
+			p("No credentials found in credential_source referenced"),                        // botocore, the same
 		},
 		Extract: []string{`(?i)calls for account (?P<account>[^,\s]+)`},
 		Summary: "The tool went through every place it looks for credentials and found none.",
@@ -166,6 +215,16 @@ var rules = []Rule{
 				Why: "Profile {profile} uses IAM Identity Center and {sso_state}. Several tools (the JS SDK v2, older CDK, Serverless) " +
 					"report an ended SSO session as no credentials at all.",
 				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+			{If: usesLogin,
+				Why: "Profile {profile} signs in with aws login (login_session). SDKs released before aws login (November 2025) do not read login_session: " +
+					"tools built on them (Terraform's AWS provider and S3 backend, OpenTofu, older CDK and IDE toolkits) skip the profile and end at the instance metadata service.",
+				Fixes: []Fix{
+					cmd("awsauth exec --profile {profile} -- {cmd}", "serves the session's credentials to the command through the container endpoint, which every SDK reads"),
+					note("or give such tools a profile with credential_process = aws configure export-credentials --profile {profile} --format process"),
+				}},
+			{If: loginElsewhere,
+				Why:   "Profiles {login_profiles} sign in with aws login. If the tool was meant to use one, it was not selected (AWS_PROFILE or --profile), or the tool's SDK does not read login_session.",
+				Fixes: []Fix{cmd("awsauth exec --profile {login_profile} -- {cmd}", "serves that session's credentials to the command, whatever its SDK reads")}},
 			{If: hasSource,
 				Why: "awsauth finds a credential source for profile {profile} ({chain}), so the failing tool did not look at that profile: " +
 					"it probably ran without AWS_PROFILE or --profile, in another shell, or in a container or CI job without your ~/.aws.",
@@ -187,15 +246,17 @@ var rules = []Rule{
 	},
 	{
 		Cause:    SDKLoadConfigMissing,
-		Title:    "A JS SDK v2 tool found no credentials (it may not read ~/.aws/config)",
+		Title:    "A tool found no credentials (its SDK may not read ~/.aws/config)",
 		Priority: 20,
 		Match: []Pattern{
 			weak(p("Missing credentials in config")),
 			weak(p("set AWS_SDK_LOAD_CONFIG=1")),
+			p("SharedCredsAccessKey"), // the Go SDK v1, reading only the credentials file
 		},
-		Summary: "A tool built on the AWS SDK for JavaScript v2 found no credentials; it reads ~/.aws/config only when AWS_SDK_LOAD_CONFIG=1.",
-		Explain: "The JavaScript SDK v2 (older CDK v1, the Serverless Framework, many scripts) reads ~/.aws/credentials, but ~/.aws/config, " +
-			"where IAM Identity Center, role and credential_process profiles live, only with AWS_SDK_LOAD_CONFIG set. " +
+		Summary: "A tool built on the AWS SDK for JavaScript v2 or Go v1 found no credentials; those read ~/.aws/config only when AWS_SDK_LOAD_CONFIG=1.",
+		Explain: "The JavaScript SDK v2 (older CDK v1, the Serverless Framework, many scripts) and the Go SDK v1 read ~/.aws/credentials, but ~/.aws/config, " +
+			"where IAM Identity Center, role and credential_process profiles live, only with AWS_SDK_LOAD_CONFIG set; " +
+			"the Go SDK v1 then says the profile in the credentials file 'did not contain aws_access_key_id'. " +
 			"The same message also wraps any failure of the sources it tried, such as an ended SSO session or an unreachable instance metadata service.",
 		Fixes: []Fix{
 			cmd("export AWS_SDK_LOAD_CONFIG=1"),
@@ -217,12 +278,20 @@ var rules = []Rule{
 		Match: []Pattern{
 			p("InvalidClientTokenId"),
 			p("UnrecognizedClientException"),
-			p("security token included in the request is invalid"),
+			p("included in the request is invalid"),
+			p("InvalidAccessKeyId"),                                   // S3
+			p("Access Key Id you provided does not exist"),            // S3, in SDK exceptions
+			p("not able to validate the provided access credentials"), // EC2's AuthFailure
+			p("provided token is malformed or otherwise invalid"),     // S3's InvalidToken
+			p("MissingAuthenticationToken"),
+			p("Request is missing Authentication Token"),
 		},
 		Summary: "The access key id is unknown to AWS, or the session token is missing, cut short, or belongs to other keys.",
-		Explain: "InvalidClientTokenId (UnrecognizedClientException in some services) means AWS could not match the credentials to any identity: " +
+		Explain: "InvalidClientTokenId (UnrecognizedClientException in some services, InvalidAccessKeyId in S3, AuthFailure in EC2) means AWS could not match the credentials to any identity: " +
 			"the key was deleted or deactivated, the keys belong to another partition (China, GovCloud) or are used in an opt-in region " +
-			"the account has not enabled, temporary keys were sent without their AWS_SESSION_TOKEN, or a stale AWS_SESSION_TOKEN was left next to new keys.",
+			"the account has not enabled (S3 then says 'The provided token is malformed or otherwise invalid'), temporary keys were sent without their AWS_SESSION_TOKEN, or a stale AWS_SESSION_TOKEN was left next to new keys. " +
+			"MissingAuthenticationToken is the same refusal for a request signed with no key at all: AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY " +
+			"set to blanks, which every SDK uses as keys instead of looking further.",
 		Fixes: []Fix{
 			cmd("awsauth status --profile {profile}", "shows which key (masked) is used and where it comes from"),
 			note("if the key was deleted or deactivated, create a new access key in IAM"),
@@ -278,9 +347,10 @@ var rules = []Rule{
 			p("difference between the request time and the current time is too large"),
 			p("Signature not yet current"),
 			p("must be within 300 secs"),
+			p("is now earlier than"), // the rest of "Signature expired: ..." when a tool drops its start
 		},
 		Extract: []string{
-			`(?i)signature expired: (?P<request_time>\d{8}T\d{6}Z) is now earlier than \d{8}T\d{6}Z \((?P<server_time>\d{8}T\d{6}Z) -`,
+			`(?i)(?P<request_time>\d{8}T\d{6}Z) is now earlier than \d{8}T\d{6}Z \((?P<server_time>\d{8}T\d{6}Z) -`,
 			`(?i)<RequestTime>(?P<request_time>[^<]+)</RequestTime><ServerTime>(?P<server_time>[^<]+)</ServerTime>`,
 		},
 		Summary: "AWS rejected the request's timestamp: the clock here differs from AWS's by more than the allowed window (5 to 15 minutes).",
@@ -340,9 +410,13 @@ var rules = []Rule{
 			p("perform: sts:AssumeRole"),
 			p("perform sts:AssumeRole"),
 			p("AccessDenied", "AssumeRole operation"),
+			p("cannot be assumed"),                   // Terraform
+			p("Cannot assume IAM Role"),              // Terraform
+			p("could not get token", "AccessDenied"), // aws-iam-authenticator with a role to assume
 			boost(weak(p("could not be used to assume", "Proceeding anyway")), -40),
 		},
 		Extract: []string{
+			`(?i)role \(?"?(?P<target_role>arn:[^\s")]+)"?\)? cannot be assumed`,
 			`(?i)sts:AssumeRole on resource:? (?P<target_role>arn:[^\s"']+)`,
 			`(?i)could not be used to assume '(?P<target_role>[^']+)'`,
 		},
@@ -373,11 +447,13 @@ var rules = []Rule{
 			p("MultiFactorAuthentication failed"),
 			p("MFA code", "invalid"),
 			p("must provide both MFA serial number and one time pass code"),
+			p("assume role with MFA enabled"), // Go tools that cannot prompt: AssumeRoleTokenProvider not set
 		},
 		Summary: "STS refused the request for want of a valid MFA code: the code was wrong or reused, the MFA serial does not match, or none was sent.",
 		Explain: "Roles and policies that require aws:MultiFactorAuthPresent need AssumeRole or GetSessionToken called with mfa_serial and a fresh code. " +
 			"A code works once, for about 30 seconds; the serial must be the ARN of the MFA device (arn:aws:iam::ACCOUNT:mfa/NAME) of the same user whose keys make the call. " +
-			"Tools that cannot prompt (CI, SDKs inside a long deployment) fail here.",
+			"Tools that cannot prompt (CI, SDKs inside a long deployment) fail here; Go tools that never set a token provider fail at once " +
+			"with 'assume role with MFA enabled, but AssumeRoleTokenProvider session option not set'.",
 		Fixes: []Fix{
 			cmd("awsauth exec --profile {profile} -- {cmd}", "asks for the code once on the terminal and keeps the session for the whole run"),
 			cmd("aws iam list-mfa-devices --profile SOURCE_PROFILE", "shows the device ARN to use as mfa_serial"),
@@ -440,8 +516,10 @@ var rules = []Rule{
 			p("failed to get shared config profile"),
 			p("SharedConfigProfileNotExist"),
 			p("Could not resolve credentials using profile"),
+			p("could not be found or parsed in shared credentials file"), // the JS SDK v3
 		},
 		Extract: []string{
+			`(?i)profile (?P<named_profile>\S+) could not be found or parsed`,
 			`(?i)config profile \((?P<named_profile>[^)]*)\) could not be found`,
 			`(?i)failed to get shared config profile,\s*(?P<named_profile>[^\s,]+)`,
 			`(?i)using profile: \[(?P<named_profile>[^\]]+)\]`,
@@ -449,7 +527,9 @@ var rules = []Rule{
 		Summary: "The tool was asked for profile {named_profile}, which neither {config_file} nor {credentials_file} defines.",
 		Explain: "AWS_PROFILE or --profile names a profile no shared file has. In ~/.aws/config profiles are [profile NAME] sections " +
 			"(only [default] has no prefix); in ~/.aws/credentials they are [NAME]. AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE pointing elsewhere, " +
-			"a different HOME (sudo, containers, CI), or a JS SDK v2 tool that reads only ~/.aws/credentials also hide a profile that exists.",
+			"a different HOME (sudo, containers, CI), or a JS SDK v2 tool that reads only ~/.aws/credentials also hide a profile that exists. " +
+			"The SDKs do not agree on a missing AWS_PROFILE: the Go SDK and botocore stop with this error, while the JS SDK v3 (the CDK) goes on to the " +
+			"container or instance credentials, so one tool fails while another runs as the instance role.",
 		Fixes: []Fix{
 			cmd("awsauth profiles", "lists the profiles that exist"),
 		},
@@ -467,11 +547,76 @@ var rules = []Rule{
 		Keywords: []string{"profile", "not found", "config"},
 	},
 	{
+		Cause:    ConfigFileInvalid,
+		Title:    "A shared config or credentials file cannot be read",
+		Priority: 89,
+		Match: []Pattern{
+			p("Unable to parse config file"), // botocore's ConfigParseError
+			p("SharedConfigLoadError"),       // the Go SDK v1
+			p("failed to load shared config file"),
+			p("DuplicateOptionError", ".aws"), // Python's configparser, reading a file in ~/.aws
+			p("DuplicateSectionError", ".aws"),
+			p("Shared Credentials Profile", "is not valid"), // the VS Code toolkit
+			p("Credentials profile", "is invalid"),
+			p("Credential profile", "is invalid"),
+		},
+		Extract: []string{
+			`(?i)(?:unable to parse config file|failed to load (?:shared )?config file),?:?\s*(?P<config_path>[^\s,']+)`,
+			`(?i)while reading from '(?P<config_path>[^']+)' \[line\s*(?P<config_line>\d+)\]`,
+		},
+		Summary: "A tool could not read {config_path}: the shared AWS config or credentials file is malformed, unreadable, or not a file.",
+		Explain: "Every SDK parses ~/.aws/config and ~/.aws/credentials before anything else, and most stop at the first thing they cannot read: " +
+			"a line outside any [section], a section or key defined twice, key names in upper case, a continuation line one parser accepts and another does not, " +
+			"a file that is a directory (a Docker bind mount of a path that did not exist), or one the process may not read (sudo, another user). " +
+			"The same file can work with one tool and fail with another, because their parsers differ.",
+		Fixes: []Fix{
+			cmd("awsauth profiles", "reads the same files, and names the file and line it cannot parse"),
+			note("fix or remove the line the message names in {config_path}: a key outside a [section], a duplicate section or key, a key name in upper case"),
+		},
+		When: []Advice{
+			{If: configLineKnown, Why: "The message points at line {config_line} of {config_path}."},
+			{If: unresolved, Why: "awsauth cannot read your configuration either: {resolve_error}"},
+			{If: configReadable,
+				Why: "awsauth reads {config_file} and {credentials_file} without trouble: the failing tool read other files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, " +
+					"another HOME, a container's mount), or its parser is stricter than awsauth's (duplicate keys, continuation lines)."},
+		},
+		Keywords: []string{"config file", "parse", "credentials file"},
+	},
+	{
+		Cause:    ProfileSettingsConflict,
+		Title:    "The profile mixes settings that the SDKs read differently",
+		Priority: 90, // above web_identity_failed: the Go SDK's message names "web identity token" as a credential type
+		Match: []Pattern{
+			p("only one credential type may be specified per profile"),
+			p("contains both source_profile and credential_source"),
+			p("has both source_profile and credential_source"),
+			p("partial credentials found"),
+			p("must match sso_region in sso-session"),
+			p("must match sso_start_url in sso-session"),
+			p("is inconsistent between profile", "sso-session"),
+		},
+		Summary: "The SDK refused the profile because it holds settings that cannot go together: two credential sources, half a key pair, or SSO settings that contradict its sso-session.",
+		Explain: "A profile names one credential source. The SDKs do not agree on what happens when it names two: the Go SDK refuses source_profile, " +
+			"credential_source, credential_process and web_identity_token_file together, botocore (boto3, the AWS CLI) refuses source_profile with " +
+			"credential_source but lets role_arn win over credential_process, and the JS SDK v3 (the CDK) quietly skips a profile it cannot use and goes on " +
+			"to the container or EC2 instance credentials. So the same profile fails in one tool and runs as another identity in the next. " +
+			"aws_access_key_id without aws_secret_access_key, role_arn with keys but no source_profile, and sso_start_url or sso_region in a profile " +
+			"that differ from its [sso-session] section are refused the same way. docs/sdk-differences.md lists every such shape and what each SDK does.",
+		Fixes: []Fix{
+			cmd("awsauth status -v --offline --profile {profile}", "shows the chain awsauth (the Go SDK) builds, and warns about mixed settings"),
+			note("keep one credential source in [profile {profile}] of {config_file}: move the other into a profile of its own and name it in source_profile"),
+		},
+		When: []Advice{
+			{If: unresolved, Why: "awsauth refuses the profile too: {resolve_error}"},
+		},
+		Keywords: []string{"profile", "credential type", "partial credentials", "inconsistent", "source_profile", "credential_source"},
+	},
+	{
 		Cause:    CDKWrongAccount,
 		Title:    "The CDK is deploying to another account than the credentials belong to",
 		Priority: 85,
 		Match: []Pattern{
-			p("Need to perform AWS calls for account", "but the current credentials are for"),
+			p("calls for account", "but the current credentials are for"), // "Need to perform AWS calls", "AWS" masked as *** in CI logs
 		},
 		Extract: []string{`(?i)calls for account (?P<account>[^,\s]+),? but the current credentials are for (?P<current_account>[^\s.'"]+)`},
 		Summary: "The stack targets account {account}, but the credentials are for account {current_account}.",
@@ -500,6 +645,8 @@ var rules = []Rule{
 			p("bootstrap stack version", "required"),
 			p("Unable to fetch parameters [/cdk-bootstrap/"),
 			p("doesn't have the CDK toolkit stack"),
+			p("/cdk-bootstrap/", "not found"),
+			p("bootstrap-version", "not found"),
 		},
 		Extract: []string{
 			`(?i)requires bootstrap stack version '(?P<need>\d+)', found '(?P<found>\d+)'`,
@@ -532,9 +679,16 @@ var rules = []Rule{
 			p("Unable to find a region via the region provider chain"),
 			p("MissingRegion"),
 			p("could not find region configuration"),
+			p("Unable to determine AWS region"), // the CDK
+			p("invalid AWS Region"),             // Terraform, with an empty or unknown region
+			p("Not a valid region"),             // older Terraform
+			p(`argument "region" is required`),  // Terraform
+			p("a region was not specified"),     // rain
+			p("Invalid region in config"),       // the JS SDK v2
 		},
 		Summary: "The SDK does not know which region to call.",
-		Explain: "The region comes from --region, AWS_REGION (AWS_DEFAULT_REGION for boto3 and the AWS CLI), or region = in the profile. " +
+		Explain: "The region comes from --region, AWS_REGION (AWS_DEFAULT_REGION for boto3 and the AWS CLI), or region = in the profile; " +
+			"an empty or misspelled one ('Invalid AWS Region: None', 'Not a valid region') is the same problem. " +
 			"boto3 and the AWS CLI v1 ignore AWS_REGION; JS SDK v2 tools ignore ~/.aws/config without AWS_SDK_LOAD_CONFIG=1; " +
 			"and a profile chosen at run time may have no region at all.",
 		Fixes: []Fix{
@@ -562,8 +716,9 @@ var rules = []Rule{
 			p("169.254.169.254"),
 			p("EC2 Metadata"),
 			p("instance profile metadata service"),
-			p("instance metadata service"),
+			weak(p("instance metadata service")), // also in verbose logs that only look the region up there
 			boost(p("no EC2 IMDS role found", "StatusCode: 503"), 10),
+			boost(p("access disabled to EC2 IMDS"), 10),
 			boost(p("no EC2 IMDS role found", "StatusCode: 500"), 10),
 		},
 		Summary: "Credentials were requested from the EC2 instance metadata service (169.254.169.254), which timed out, refused or failed.",
@@ -579,6 +734,9 @@ var rules = []Rule{
 				Why: "Profile {profile} uses IAM Identity Center and {sso_state}. Some SDKs (the JS SDK v2) move on to the instance metadata service " +
 					"after an ended SSO session and report its timeout instead.",
 				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+			{If: usesLogin,
+				Why:   "Profile {profile} signs in with aws login (login_session), which SDKs released before November 2025 do not read: they skip it and end here.",
+				Fixes: []Fix{cmd("awsauth exec --profile {profile} -- {cmd}", "serves the session's credentials to the command through the container endpoint, which every SDK reads")}},
 			{If: hasSource,
 				Why:   "awsauth finds a credential source for profile {profile} ({chain}): the failing tool did not use that profile and fell through to the instance metadata service.",
 				Fixes: []Fix{cmd("awsauth exec --profile {profile} -- {cmd}")}},
@@ -646,5 +804,75 @@ var rules = []Rule{
 			{If: usesWebIdentity, Why: "Profile {profile} assumes {role} with the token in {token_file}."},
 		},
 		Keywords: []string{"web identity", "oidc", "token"},
+	},
+	{
+		Cause:    EKSUnauthorized,
+		Title:    "The EKS cluster does not accept this IAM identity",
+		Priority: 55,
+		Match: []Pattern{
+			p("You must be logged in to the server"),
+			p("the server has asked for the client to provide credentials"),
+		},
+		Summary: "The Kubernetes API server refused kubectl's token: the IAM identity behind it is not mapped to a Kubernetes user, " +
+			"or the token is for another identity than intended, or it has expired.",
+		Explain: "kubectl authenticates to EKS with a token from aws eks get-token (or aws-iam-authenticator): a signed sts:GetCallerIdentity request. " +
+			"The cluster maps the IAM identity behind it to Kubernetes permissions through access entries or the aws-auth ConfigMap, and refuses one it does not know; " +
+			"at first only the identity that created the cluster is mapped. Common surprises: kubectl signed as another identity than intended " +
+			"(keys in the environment, another profile, no AWS_PROFILE in the kubeconfig's env), an IAM Identity Center role mapped with its " +
+			"aws-reserved/sso.amazonaws.com/ path, which aws-auth does not match, an assumed-role session ARN mapped instead of the role's ARN, " +
+			"and a token kept longer than its 15 minutes by a long-running client.",
+		Fixes: []Fix{
+			cmd("awsauth status --profile {profile}", "the identity kubectl's token is signed as"),
+			cmd("aws eks list-access-entries --cluster-name CLUSTER", "the identities the cluster maps (run as its creator or an administrator)"),
+			cmd("aws eks create-access-entry --cluster-name CLUSTER --principal-arn ROLE_ARN", "then aws eks associate-access-policy to give it permissions"),
+			cmd("aws eks update-kubeconfig --name CLUSTER --profile {profile}", "so that kubectl signs with this profile"),
+		},
+		When: []Advice{
+			{If: ssoAny,
+				Why: "Profile {profile} uses IAM Identity Center: the cluster must map the role arn:aws:iam::{my_account}:role/AWSReservedSSO_..., " +
+					"written without the aws-reserved/sso.amazonaws.com/ path in aws-auth."},
+			{If: assumesRole, Why: "Profile {profile} assumes {role}: map that role's ARN, not the assumed-role session's."},
+			{If: envKeysUsed,
+				Why:   "The keys in AWS_ACCESS_KEY_ID win over any profile: the token is signed as whoever those keys belong to.",
+				Fixes: []Fix{cmd("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN")}},
+		},
+		Keywords: []string{"unauthorized", "kubectl", "logged in"},
+	},
+	{
+		Cause:    EKSExecPluginFailed,
+		Title:    "kubectl could not run its AWS credential plugin",
+		Priority: 58,
+		Match: []Pattern{
+			boost(p("exec plugin: invalid apiVersion"), 5),
+			boost(p("exec plugin is configured to use API version"), 5),
+			boost(p("getting credentials: exec:", "not found"), 5),
+			boost(p("getting token: exec:", "not found"), 5),
+			boost(p("client-go credential plugin that is not installed"), 5),
+			// "executable aws failed with exit code 255": the command's own
+			// error, printed before it, is the cause.
+			weak(p("getting credentials: exec:")),
+			weak(p("getting token: exec:")),
+		},
+		Summary: "The kubeconfig has kubectl run a command (aws eks get-token or aws-iam-authenticator) for its token, and that command was not found, " +
+			"failed, or speaks an API version kubectl no longer accepts.",
+		Explain: "'executable ... not found' means the command is not on the PATH of the process that runs kubectl: IDEs, CI images, containers and sudo have their own. " +
+			"'invalid apiVersion client.authentication.k8s.io/v1alpha1' means the kubeconfig was written by an AWS CLI older than 1.24 (v1) or 2.7 (v2), " +
+			"for a kubectl 1.24 or later, which dropped v1alpha1: writing it again fixes it. " +
+			"'failed with exit code' means the command ran and failed: its own error, printed just before, is the cause (an ended SSO session, " +
+			"an unreadable config file, no credentials).",
+		Fixes: []Fix{
+			cmd("aws eks update-kubeconfig --name CLUSTER --profile {profile}", "writes the user entry again, with the current apiVersion and this profile"),
+			cmd("aws eks get-token --cluster-name CLUSTER --profile {profile}", "runs the plugin by hand, to see its own error"),
+			cmd("command -v aws", "is it on PATH where kubectl runs? the kubeconfig may name it by full path instead"),
+		},
+		When: []Advice{
+			{If: ssoEnded,
+				Why:   "Profile {profile} uses IAM Identity Center and {sso_state}: aws eks get-token fails on that.",
+				Fixes: []Fix{cmd("awsauth login --profile {profile}")}},
+			{If: loginEnded,
+				Why:   "Profile {profile} signs in with aws login and {login_state}: aws eks get-token fails on that.",
+				Fixes: []Fix{cmd("aws login --profile {profile}")}},
+		},
+		Keywords: []string{"exec plugin", "kubeconfig", "get-token"},
 	},
 }

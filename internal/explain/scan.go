@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -28,8 +29,10 @@ type Scan struct {
 	// Also lists the other causes, in the order they first appeared.
 	Also []Also `json:"also,omitempty"`
 	// Guess is the closest cause when nothing matched ("" when nothing in
-	// the input resembles one).
-	Guess Cause `json:"guess,omitempty"`
+	// the input resembles one); Closest lists it and the next closest, up
+	// to three, most alike first.
+	Guess   Cause   `json:"guess,omitempty"`
+	Closest []Cause `json:"closest,omitempty"`
 	// Lines and Bytes count the input; Cut counts lines longer than
 	// [MaxLine].
 	Lines int   `json:"lines"`
@@ -223,7 +226,10 @@ func (s *scanner) finish(sc *Scan) {
 		}
 		return
 	}
-	best, score := -1, 0
+	// The closest causes are those whose keywords the input shares most,
+	// in table order among equals.
+	type guess struct{ rule, score int }
+	var gs []guess
 	for i := range rules {
 		n := 0
 		for _, k := range s.a.ruleKeywords[i] {
@@ -231,14 +237,21 @@ func (s *scanner) finish(sc *Scan) {
 				n++
 			}
 		}
-		if n > score {
-			best, score = i, n
+		if n > 0 {
+			gs = append(gs, guess{i, n})
 		}
 	}
-	if best >= 0 {
-		sc.Guess = rules[best].Cause
+	sort.SliceStable(gs, func(i, j int) bool { return gs[i].score > gs[j].score })
+	for _, g := range gs[:min(len(gs), maxClosest)] {
+		sc.Closest = append(sc.Closest, rules[g.rule].Cause)
+	}
+	if len(sc.Closest) > 0 {
+		sc.Guess = sc.Closest[0]
 	}
 }
+
+// maxClosest is how many close causes a scan names when none matched.
+const maxClosest = 3
 
 // extract reads the rule's named groups out of the line.
 func extract(r *Rule, line string) map[string]string {

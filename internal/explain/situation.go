@@ -1,10 +1,15 @@
 package explain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
 	"github.com/awsauth/awsauth/internal/ssotoken"
@@ -42,6 +47,17 @@ type Situation struct {
 	RoleChained  bool
 	RoleDuration time.Duration
 	MFASerial    string
+
+	// Login is an aws login hop (login_session); LoginProfile holds it and
+	// LoginSession is its value, the signed-in identity's ARN.
+	Login        bool
+	LoginProfile string
+	LoginSession string
+	LoginToken   TokenState
+	LoginState   string // a sentence about the cached login session
+	// LoginProfiles are the profiles in the shared files that sign in with
+	// aws login, whichever profile the chain resolved.
+	LoginProfiles []string
 
 	WebIdentity bool
 	TokenFile   string
@@ -104,6 +120,11 @@ func Describe(t *awsconfig.Trace, resolveErr error, inv *awsconfig.Inventory, en
 	if inv != nil {
 		s.Profiles = inv.Profiles
 		s.ConfigFile, s.CredentialsFile = inv.Files.Config, inv.Files.Credentials
+		for _, p := range inv.Profiles {
+			if p.Kind == awsconfig.KindLogin {
+				s.LoginProfiles = append(s.LoginProfiles, p.Name)
+			}
+		}
 	}
 	if t == nil {
 		s.Profile = "default"
@@ -167,6 +188,12 @@ func Describe(t *awsconfig.Trace, resolveErr error, inv *awsconfig.Inventory, en
 			if s.RoleARN == "" {
 				s.RoleARN = h.RoleARN
 			}
+		case awsconfig.KindLogin:
+			if s.Login {
+				continue
+			}
+			s.Login, s.LoginProfile, s.LoginSession = true, h.Profile, h.LoginSession
+			s.readLoginToken(env, now)
 		case awsconfig.KindProcess:
 			s.Process = program(h.CredentialProcess)
 		case awsconfig.KindContainer:
@@ -237,6 +264,51 @@ func (s *Situation) readToken(home string, sso *awsconfig.SSOSettings, now time.
 	} else {
 		s.SSOState = "the SSO token for " + name + " has no expiry time, " + refresh
 	}
+}
+
+// loginCache is what readLoginToken needs of a cached aws login session:
+// only when its credentials expire, nothing secret.
+type loginCache struct {
+	AccessToken *struct {
+		ExpiresAt *time.Time `json:"expiresAt"`
+	} `json:"accessToken"`
+}
+
+// readLoginToken reads the aws login cache the way the SDKs name it: the
+// SHA-256 of the login_session value, under AWS_LOGIN_CACHE_DIRECTORY or
+// ~/.aws/login/cache.
+func (s *Situation) readLoginToken(env sysenv.Env, now time.Time) {
+	dir := env.Get("AWS_LOGIN_CACHE_DIRECTORY")
+	if dir == "" {
+		dir = filepath.Join(awsconfig.HomeDir(env), ".aws", "login", "cache")
+	}
+	path, err := logincreds.StandardCachedTokenFilepath(s.LoginSession, dir)
+	if err != nil {
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		s.LoginToken = TokenMissing
+		s.LoginState = "no aws login session is cached for profile " + s.LoginProfile + " in " + dir +
+			": aws login has not been run for it on this machine (or with this HOME), or the cache was cleared"
+		return
+	}
+	var c loginCache
+	if err := json.Unmarshal(data, &c); err != nil || c.AccessToken == nil || c.AccessToken.ExpiresAt == nil {
+		s.LoginToken = TokenCorrupt
+		s.LoginState = "the aws login cache file for profile " + s.LoginProfile + " is damaged"
+		return
+	}
+	exp := c.AccessToken.ExpiresAt.UTC()
+	if now.Before(exp) {
+		s.LoginToken = TokenValid
+		s.LoginState = fmt.Sprintf("the cached aws login credentials for profile %s are valid for another %s; if the error is older, someone has signed in since",
+			s.LoginProfile, shortDuration(exp.Sub(now)))
+		return
+	}
+	s.LoginToken = TokenExpired
+	s.LoginState = fmt.Sprintf("the cached aws login credentials for profile %s expired %s ago and have not been renewed since",
+		s.LoginProfile, shortDuration(now.Sub(exp)))
 }
 
 // chainText shows the hops, outermost first, each using the next.
@@ -380,10 +452,36 @@ var (
 	imdsOff = Cond{"AWS_EC2_METADATA_DISABLED=true is set",
 		func(s *Situation) bool { return s.IMDSOff }}
 
-	hasSource = Cond{"awsauth finds a credential source for the profile",
+	hasSource = Cond{"awsauth finds a credential source for the profile (other than aws login)",
 		func(s *Situation) bool {
-			return s.Known && s.Source != awsconfig.KindIMDS && s.Source != awsconfig.KindNone && !(s.SSO && s.SSOToken != TokenValid)
+			return s.Known && s.Source != awsconfig.KindIMDS && s.Source != awsconfig.KindNone && !(s.SSO && s.SSOToken != TokenValid) && !s.Login
 		}}
+
+	usesLogin = Cond{"the profile signs in with aws login (login_session)",
+		func(s *Situation) bool { return s.Login }}
+
+	loginTokenState = Cond{"the profile signs in with aws login (awsauth reports the cached session's state)",
+		func(s *Situation) bool { return s.Login && s.LoginState != "" }}
+
+	loginElsewhere = Cond{"awsauth resolves the profile to another source, and other profiles sign in with aws login",
+		func(s *Situation) bool { return s.Known && !s.Login && len(s.LoginProfiles) > 0 }}
+
+	noLoginProfile = Cond{"no profile in the shared files signs in with aws login",
+		func(s *Situation) bool { return !s.Login && len(s.LoginProfiles) == 0 }}
+
+	loginEnded = Cond{"the profile signs in with aws login and its cached session has expired or is missing",
+		func(s *Situation) bool {
+			return s.Login && (s.LoginToken == TokenExpired || s.LoginToken == TokenMissing)
+		}}
+
+	ssoAny = Cond{"the profile uses IAM Identity Center",
+		func(s *Situation) bool { return s.SSO }}
+
+	configLineKnown = Cond{"the message names the file and line",
+		func(s *Situation) bool { return s.Line["config_line"] != "" && s.Line["config_path"] != "" }}
+
+	configReadable = Cond{"awsauth reads the shared files without error",
+		func(s *Situation) bool { return s.Known }}
 
 	jsv2Blind = Cond{"the profile is only in ~/.aws/config and AWS_SDK_LOAD_CONFIG is not set",
 		func(s *Situation) bool { return s.JSv2Blind }}

@@ -189,7 +189,14 @@ var (
 //
 // If the first fetch needs a person and [Options.OnNeedsLogin] is set, the
 // login hook runs here, synchronously, and the fetch is tried once more.
-func (k *Keeper) Start(ctx context.Context) error {
+func (k *Keeper) Start(ctx context.Context) error { return k.StartWith(ctx, ctx) }
+
+// StartWith is [Keeper.Start] with the first fetch (and a login it needs)
+// bounded by fetch, and the background renewals by run: a command can let
+// Ctrl-C stop its start while the renewals outlive a Ctrl-C that belongs
+// to its child.
+func (k *Keeper) StartWith(fetch, run context.Context) error {
+	ctx := fetch
 	if k.opts.Provider == nil {
 		return errors.New("keeper: no credential provider")
 	}
@@ -217,7 +224,7 @@ func (k *Keeper) Start(ctx context.Context) error {
 	}
 
 	k.snap.Store(k.snapshotFor(creds, obtained, now))
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(run)
 	k.mu.Lock()
 	if k.phase != starting { // Stop was called meanwhile
 		k.mu.Unlock()

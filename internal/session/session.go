@@ -109,6 +109,11 @@ func ForTrace(trace *awsconfig.Trace, req awsconfig.Request, deps Deps) (*Sessio
 	return &Session{Trace: trace, req: req, deps: deps, upstream: p, creds: aws.NewCredentialsCache(p)}, nil
 }
 
+// Lookup answers req from the file cache alone: no resolving, no network.
+func Lookup(req awsconfig.Request, deps Deps) (aws.Credentials, bool) {
+	return deps.cache().Lookup(credsource.CacheKey(req))
+}
+
 // Cached returns credentials for req from the file cache, and resolves and
 // fetches (saving what it got) only when the cache has nothing fresh; hit
 // reports a warm answer. The session is nil on a hit: nothing was resolved.
@@ -149,6 +154,13 @@ func (s *Session) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return s.upstream.Retrieve(ctx)
 }
 
+// CheckOffline reports the failure fetching would end in when it can be
+// known without the network (see [credsource.Offline]): what `status
+// --offline` answers with.
+func (s *Session) CheckOffline() error {
+	return credsource.Offline(s.Trace, s.deps.credDeps())
+}
+
 // KeepOptions configures [Session.Keep].
 type KeepOptions struct {
 	// RefreshBefore, when positive, replaces the renewal window of
@@ -163,10 +175,16 @@ type KeepOptions struct {
 }
 
 // Keep starts a keeper that renews the session's credentials in the
-// background until ctx ends or [Session.Close]; the first credentials come
-// from the file cache when it holds fresh ones, and every renewal is saved
-// there for credential-process. From then on every client of the session
-// signs with the kept credentials.
+// background until [Session.Close]; the first credentials come from the
+// file cache when it holds fresh ones, and every renewal is saved there for
+// credential-process. From then on every client of the session signs with
+// the kept credentials.
+//
+// ctx bounds only the start: when it ends (Ctrl-C) while the first
+// credentials are fetched — a credential_process that hangs, an MFA prompt,
+// a device login waiting for approval — Keep returns ctx's error at once.
+// The renewals do not end with ctx: under exec, a Ctrl-C while the command
+// runs is the command's.
 func (s *Session) Keep(ctx context.Context, o KeepOptions) (*keeper.Keeper, error) {
 	provider := &credcache.Provider{
 		Cache: s.deps.cache(), Key: credsource.CacheKey(s.req), Next: s.upstream,
@@ -180,8 +198,18 @@ func (s *Session) Keep(ctx context.Context, o KeepOptions) (*keeper.Keeper, erro
 		OnEvent:       o.OnEvent,
 		Now:           s.deps.Now,
 	})
-	if err := k.Start(ctx); err != nil {
-		return nil, err
+	started := make(chan error, 1)
+	// An MFA prompt reads the terminal and heeds no context: the start
+	// runs aside, so that Ctrl-C is answered at once whatever it waits on.
+	go func() { started <- k.StartWith(ctx, context.WithoutCancel(ctx)) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		k.Stop()
+		return nil, ctx.Err()
 	}
 	s.keeper, s.creds = k, k
 	return k, nil

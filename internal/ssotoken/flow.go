@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // OIDC is the part of the SSO OIDC API that login and refresh use.
@@ -322,7 +325,7 @@ func (f *Flow) Refresh(ctx context.Context, s Session) (*Token, error) {
 		if errors.As(err, &corrupt) {
 			return nil, &ReloginError{Session: s, Why: corrupt.Error(), Err: err}
 		}
-		return nil, &ReloginError{Session: s, Why: "no one has logged in yet", Err: err}
+		return nil, &ReloginError{Session: s, Why: "no one has logged in to this SSO session yet", Err: err}
 	}
 	if !old.Refreshable() {
 		return nil, &ReloginError{Session: s, Why: "the cached token has no refresh token (legacy SSO profiles cannot refresh: use an sso-session)"}
@@ -344,6 +347,11 @@ func (f *Flow) Refresh(ctx context.Context, s Session) (*Token, error) {
 		if errors.As(err, &grant) || errors.As(err, &client) || errors.As(err, &expired) || errors.As(err, &unauthorized) {
 			return nil, &ReloginError{Session: s, Why: "the SSO session has ended (the refresh token was refused)", Err: err}
 		}
+		// Decided by the state, not by error codes AWS may add or a proxy
+		// may garble: the token has expired and its refresh was refused.
+		if status, refused := refusedBy(err); refused && !old.Valid(f.now()) {
+			return nil, &ReloginError{Session: s, Why: fmt.Sprintf("the SSO session has ended (the expired token's refresh was refused with HTTP %d)", status), Err: err}
+		}
 		return nil, fmt.Errorf("refresh SSO token: %w", err)
 	}
 	exp := Timestamp{f.now().Add(time.Duration(out.ExpiresIn) * time.Second).UTC().Truncate(time.Second)}
@@ -357,6 +365,24 @@ func (f *Flow) Refresh(ctx context.Context, s Session) (*Token, error) {
 		return nil, err
 	}
 	return &t, nil
+}
+
+// refusedBy reports whether err is an answer that refuses the request for
+// good: an HTTP client error other than throttling (429 or a throttling
+// code), whatever its error code says, one the SDK cannot parse included.
+func refusedBy(err error) (status int, refused bool) {
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) {
+		return 0, false
+	}
+	status = re.HTTPStatusCode()
+	if status < 400 || status >= 500 || status == http.StatusTooManyRequests {
+		return status, false
+	}
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() {
+		return status, false
+	}
+	return status, true
 }
 
 func isInvalidClient(err error) bool {

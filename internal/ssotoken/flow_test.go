@@ -3,6 +3,9 @@ package ssotoken
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -357,4 +360,51 @@ func TestConcurrentLoginsAskOnce(t *testing.T) {
 			t.Errorf("different tokens")
 		}
 	})
+}
+
+// TestRefreshRefusedByState: once the cached token has expired, any client
+// error that answers its refresh means the SSO session is over, even one
+// whose error code the SDK cannot read (UnknownError); throttling and
+// server errors pass and are retried.
+func TestRefreshRefusedByState(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		status      int
+		body        string
+		wantRelogin bool
+	}{
+		{"unparseable 400", 400, "<html><body>Bad Request</body></html>", true},
+		{"unknown JSON 403", 403, `{"error":"something_new","error_description":"nope"}`, true},
+		{"401 without body", 401, "", true},
+		{"throttled 429", 429, `{"error":"slow_down"}`, false},
+		{"server error 500", 500, "oops", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(c.status)
+				io.WriteString(w, c.body)
+			}))
+			defer srv.Close()
+			client := ssooidc.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}},
+				func(o *ssooidc.Options) {
+					o.BaseEndpoint = aws.String(srv.URL)
+					o.RetryMaxAttempts = 1
+				})
+			store := NewStore(t.TempDir())
+			expired := Timestamp{time.Now().Add(-time.Minute)}
+			regExp := Timestamp{time.Now().Add(24 * time.Hour)}
+			if err := store.WriteToken(corp.CacheKey(), &Token{StartURL: corp.StartURL, Region: corp.Region, AccessToken: "ACCESSTOKEN",
+				ExpiresAt: &expired, ClientID: "c", ClientSecret: "s", RegistrationExpiresAt: &regExp, RefreshToken: "REFRESHTOKEN"}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := (&Flow{OIDC: client, Store: store}).Refresh(context.Background(), corp)
+			var re *ReloginError
+			if got := errors.As(err, &re); got != c.wantRelogin {
+				t.Errorf("Refresh = %v; relogin %v, want %v", err, got, c.wantRelogin)
+			}
+			if err != nil && strings.Contains(err.Error(), "REFRESHTOKEN") {
+				t.Errorf("error shows the refresh token: %v", err)
+			}
+		})
+	}
 }

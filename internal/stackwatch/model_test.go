@@ -524,3 +524,28 @@ Outputs:
 		})
 	}
 }
+
+// TestSummaryOfAFailureStillRollingBack: once an operation has failed and
+// its rollback has begun, the verdict is known before the rollback ends:
+// the summary names the stack's status and the root cause, so a watch that
+// stops there (and its FailedError) has something to say.
+func TestSummaryOfAFailureStillRollingBack(t *testing.T) {
+	r := cdkCreateFails()
+	m := New("shop-prod", Options{})
+	m.ObserveStack(describe(r, "CREATE_IN_PROGRESS", r.start, nil, nil))
+	m.ObserveEvents(r.until(5 * time.Second))
+	if s := m.Snapshot(r.at(5 * time.Second)); s.Outcome.Summary != "" {
+		t.Errorf("a failure before the rollback began: summary %q, want none yet", s.Outcome.Summary)
+	}
+
+	m.ObserveStack(describe(r, "ROLLBACK_IN_PROGRESS", r.start, nil, nil))
+	m.ObserveEvents(r.until(15 * time.Second))
+	s := m.Snapshot(r.at(15 * time.Second))
+	want := "stack shop-prod: ROLLBACK_IN_PROGRESS: " + logicalBkt + " (AWS::S3::Bucket) CREATE_FAILED: " + bucketExists
+	if s.Outcome.State != Running || s.Outcome.Summary != want {
+		t.Errorf("rollback under way: %s, summary\n%q\nwant running, summary\n%q", s.Outcome.State, s.Outcome.Summary, want)
+	}
+	if got := (&FailedError{Snapshot: s}).Error(); got != want {
+		t.Errorf("FailedError = %q, want %q", got, want)
+	}
+}

@@ -148,7 +148,10 @@ type RollbackProgress struct {
 type Outcome struct {
 	State State
 	// Summary is one lower-case line for an error message or a final
-	// status line, empty while running.
+	// status line: the stack's status and, after a failure, the root
+	// cause. It is empty while the operation runs, unless it has already
+	// failed and its rollback has begun: the verdict is known then, though
+	// the rollback is not over (State is still Running).
 	Summary string
 	// Hint says what to do next after a failure, and Command is the exact
 	// command to run, when there is one.
@@ -324,6 +327,9 @@ func (m *Model) state() State {
 func (m *Model) outcome(state State, s *Snapshot) Outcome {
 	o := Outcome{State: state}
 	if state == Running {
+		if s.RootCause != nil && s.Rollback != nil {
+			o.Summary = fmt.Sprintf("stack %s: %s: %s", s.Stack, s.Status, s.RootCause.String())
+		}
 		return o
 	}
 	root := m.root()

@@ -29,9 +29,11 @@ type Report struct {
 	Warnings    []awsconfig.Warning `json:"warnings"`
 	Offline     bool                `json:"offline"`
 	Error       *ErrorInfo          `json:"error,omitempty"`
-	Trace       *awsconfig.Trace    `json:"-"`
-	AccessKeyID string              `json:"-"`
-	Creds       *aws.Credentials    `json:"-"`
+	// Agent is set when the awsauth agent holds the profile's session.
+	Agent       *AgentHold       `json:"agent,omitempty"`
+	Trace       *awsconfig.Trace `json:"-"`
+	AccessKeyID string           `json:"-"`
+	Creds       *aws.Credentials `json:"-"`
 }
 
 // Link is one hop of the chain as reported.
@@ -60,6 +62,13 @@ type SSOState struct {
 }
 
 // ErrorInfo is the failure, in the JSON report.
+// AgentHold is the awsauth agent's session of the profile.
+type AgentHold struct {
+	Clients     int        `json:"clients"`
+	Renewals    uint64     `json:"renewals"`
+	NextRenewal *time.Time `json:"next_renewal"`
+}
+
 type ErrorInfo struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
@@ -69,8 +78,16 @@ type ErrorInfo struct {
 type Options struct {
 	Request awsconfig.Request
 	Deps    session.Deps
+	// Offline makes no network call: the report says what the
+	// configuration says, and the check fails as the online one would
+	// wherever that is known without the network (a missing token file,
+	// an SSO session nobody is logged in to, instance metadata turned off).
 	Offline bool
-	Now     func() time.Time
+	// ConfigOnly stops after resolution: the report says only what the
+	// configuration says, and nothing is checked (doctor's own checks
+	// judge the rest).
+	ConfigOnly bool
+	Now        func() time.Time
 	// Debugf, when set, receives progress lines. It never gets secrets.
 	Debugf func(format string, args ...any)
 }
@@ -115,13 +132,20 @@ func Check(ctx context.Context, o Options) (*Report, error) {
 	if h := trace.Hops[0]; h.Expires != nil {
 		r.Credentials = lifetime(*h.Expires, now())
 	}
-	if o.Offline {
+	if o.ConfigOnly {
 		return r, nil
 	}
-
 	s, err := session.ForTrace(trace, o.Request, o.Deps)
 	if err != nil {
 		return r, r.fail(err)
+	}
+	if o.Offline {
+		// The verdict the online check would reach without the
+		// network; what only AWS can answer stays unchecked.
+		if err := s.CheckOffline(); err != nil {
+			return r, r.fail(err)
+		}
+		return r, nil
 	}
 	debugf("retrieving credentials from %s", trace.Source())
 	creds, err := s.Retrieve(ctx)

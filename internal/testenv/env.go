@@ -38,6 +38,8 @@ var keptVars = []string{"PATH", "TMPDIR", "GOCOVERDIR", "SYSTEMROOT", "TEMP", "T
 //	AWS_SHARED_CREDENTIALS_FILE  $HOME/.aws/credentials
 //	AWS_EC2_METADATA_DISABLED    true: nothing ever asks 169.254.169.254
 //	NO_COLOR                     1
+//	AWSAUTH_NO_AGENT             1: exec renews in its own process (an
+//	                             agent it started would outlive the test)
 //	PATH, TMPDIR, GOCOVERDIR     as in the test's environment, when set
 //
 // (plus USERPROFILE=$HOME and what Windows needs there). No other variable is
@@ -53,6 +55,7 @@ func SealedEnv(t testing.TB) *Env {
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"NO_COLOR":                    "1",
+		"AWSAUTH_NO_AGENT":            "1",
 	}}
 	if runtime.GOOS == "windows" {
 		e.Vars["USERPROFILE"] = home

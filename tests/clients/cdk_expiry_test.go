@@ -114,7 +114,7 @@ func (r *cdkRig) newEnv(t *testing.T, ttl time.Duration, config string, opts tes
 	// localhost and not under 127.0.0.1.
 	endpoint := strings.Replace(proxy.URL(), "127.0.0.1", "localhost", 1)
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + t.TempDir(),
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + t.TempDir(), "AWSAUTH_NO_AGENT=1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + endpoint,
 		// awsauth's own providers (Go SDK) read only the service ones.

@@ -45,7 +45,7 @@ func TestCDKDeployUnderExec(t *testing.T) {
 	// The CDK reaches moto only through localhost, not 127.0.0.1.
 	endpoint := strings.Replace(moto.URL, "127.0.0.1", "localhost", 1)
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + t.TempDir(),
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + t.TempDir(), "AWSAUTH_NO_AGENT=1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint,
 		"CDK_DEFAULT_ACCOUNT=123456789012", "CDK_DEFAULT_REGION=us-east-1",
 		"NPM_CONFIG_UPDATE_NOTIFIER=false", "CDK_DISABLE_VERSION_CHECK=true", "CI=true",

@@ -241,7 +241,7 @@ func runFaultScenario(ctx context.Context, awsauth, goclient, dir string, s faul
 	// even then.
 	cmd := exec.CommandContext(ctx, awsauth, "exec", "--debug", "--profile", profile, "--", goclient)
 	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp,
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp, "AWSAUTH_NO_AGENT=1",
 		"AWS_ENDPOINT_URL_STS=" + fake.URL(), "AWS_ENDPOINT_URL_SSO=" + fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC=" + fake.URL(),
 		"AWS_EC2_METADATA_DISABLED=true",
 		fmt.Sprintf("SOAK_SECONDS=%g", s.seconds), "SOAK_INTERVAL=0.5",

@@ -144,7 +144,7 @@ sso_region = us-east-1
 
 	tmp := t.TempDir()
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp,
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp, "AWSAUTH_NO_AGENT=1",
 		"AWS_ENDPOINT_URL_STS=" + fake.URL(), "AWS_ENDPOINT_URL_SSO=" + fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC=" + fake.URL(),
 		"AWS_EC2_METADATA_DISABLED=true",
 		fmt.Sprintf("SOAK_SECONDS=%g", seconds), "SOAK_INTERVAL=1",

@@ -67,6 +67,8 @@ func newSandbox(t testing.TB) *sandbox {
 		"LANG":     "C",
 		// Nothing here is an EC2 instance: never wait on 169.254.169.254.
 		"AWS_EC2_METADATA_DISABLED": "true",
+		// exec renews in its own process: an agent would outlive the test.
+		"AWSAUTH_NO_AGENT": "1",
 	}
 	if raceEnabled {
 		// A -race binary sleeps a second at exit by default, in case another
