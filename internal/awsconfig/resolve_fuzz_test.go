@@ -63,7 +63,7 @@ func FuzzResolve(f *testing.F) {
 				done <- out
 			}()
 			out.inv, out.loadErr = Load(files)
-			req := Request{Profile: profile, Files: files, Env: sysenv.FromMap(map[string]string{"HOME": home})}
+			req := Request{Profile: profile, Files: files, Env: sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home})}
 			out.trace, out.err = Resolve(context.Background(), req)
 		}()
 		var out outcome

@@ -393,12 +393,13 @@ func TestNoFilesIsNotAnError(t *testing.T) {
 }
 
 func TestLocateFiles(t *testing.T) {
-	f := LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h"}))
-	if f.Config != "/h/.aws/config" || f.Credentials != "/h/.aws/credentials" {
+	// HOME on Unix, USERPROFILE on Windows.
+	f := LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "USERPROFILE": "/h"}))
+	if f.Config != filepath.FromSlash("/h/.aws/config") || f.Credentials != filepath.FromSlash("/h/.aws/credentials") {
 		t.Errorf("defaults: %+v", f)
 	}
-	f = LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "AWS_CONFIG_FILE": "~/c", "AWS_SHARED_CREDENTIALS_FILE": "/x/creds"}))
-	if f.Config != "/h/c" || f.Credentials != "/x/creds" {
+	f = LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "USERPROFILE": "/h", "AWS_CONFIG_FILE": "~/c", "AWS_SHARED_CREDENTIALS_FILE": "/x/creds"}))
+	if f.Config != filepath.FromSlash("/h/c") || f.Credentials != "/x/creds" {
 		t.Errorf("overrides: %+v", f)
 	}
 }

@@ -5,14 +5,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -77,8 +75,6 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 	}
 }
 
-// openBrowser opens url in the desktop's browser. Where there is no display
-// (a server over SSH, a container) it says so instead of failing silently.
 // onInterrupt calls f at each SIGINT (Ctrl-C) until stop.
 func onInterrupt(f func()) (stop func()) {
 	sigs := make(chan os.Signal, 1)
@@ -100,10 +96,13 @@ func onInterrupt(f func()) (stop func()) {
 	}
 }
 
-func openBrowser(url string) error {
-	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return errors.New("no display")
-	}
+// openBrowser opens url in the desktop's browser, or says why it cannot
+// (see openBrowserIn, which differs by platform).
+func openBrowser(url string) error { return openBrowserIn(sysenv.OS(), url) }
+
+// systemBrowser opens url the platform's usual way: open on macOS, the
+// shell's URL handler on Windows, xdg-open and its kin on Linux.
+func systemBrowser(url string) error {
 	// The browser launcher's own chatter must not reach stdout, which
 	// carries only payloads.
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
