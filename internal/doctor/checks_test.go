@@ -342,6 +342,14 @@ func TestStaticKeys(t *testing.T) {
 			t.Errorf("no file:line with the masked id: %s", r.Detail)
 		}
 	})
+	t.Run("warn: keys as the SDKs read them, header comment, quotes and colon included", func(t *testing.T) {
+		f := newFixture(t).credentials("[default] # mine\naws_access_key_id = \"" + plantedKeyID + "\"\naws_secret_access_key = " + plantedSecret + "\n\n[ci]\naws_access_key_id: " + plantedKeyID + "\naws_secret_access_key: x\n")
+		path := f.home.Vars["AWS_SHARED_CREDENTIALS_FILE"]
+		r := want(t, StaticKeys, f.env(), Warn, "[default] "+path+":2", "[ci] "+path+":6")
+		if strings.Contains(r.Detail, "mine") {
+			t.Errorf("the header comment is taken for the profile's name: %s", r.Detail)
+		}
+	})
 	t.Run("ok: temporary keys and SSO only", func(t *testing.T) {
 		f := newFixture(t).config(ssoConfig).credentials("[tmp]\naws_access_key_id = ASIAENVKEY0000000000\naws_secret_access_key = x\naws_session_token = y\n")
 		want(t, StaticKeys, f.env(), OK)
