@@ -2,7 +2,6 @@ package awsconfig
 
 import (
 	"os"
-	"strings"
 
 	"github.com/awsauth/awsauth/internal/awsini"
 )
@@ -19,7 +18,7 @@ func QuickProfile(files Files, name string) (profile, session map[string]string,
 	}
 	profile = values(m)
 	if s := profile["sso_session"]; s != "" {
-		if sm, ok := shared.Get("sso-session " + strings.TrimSpace(s)); ok {
+		if sm, ok := shared.Get(awsini.SessionSection(s)); ok {
 			session = values(sm)
 		} else {
 			session = map[string]string{}

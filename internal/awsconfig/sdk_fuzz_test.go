@@ -246,7 +246,7 @@ func ourValues(shared *awsini.Shared, m *awsini.Merged) loaded {
 	}
 	if name := l.Strings["sso_session"]; name != "" {
 		l.SSOSession = &[3]string{name, "(no such section)", ""}
-		if s, ok := shared.Get("sso-session " + strings.TrimSpace(name)); ok {
+		if s, ok := shared.Get(awsini.SessionSection(name)); ok {
 			l.SSOSession = &[3]string{name, s.Get("sso_region"), s.Get("sso_start_url")}
 		}
 	}

@@ -60,13 +60,14 @@
 //   - [profile NAME] in the credentials file is dropped by the Go SDK and
 //     is a profile named "profile NAME" for botocore.
 //   - A profile in both files: the Go SDK takes a fixed list of keys from
-//     the credentials file over the config file's (keys only as a pair of
-//     aws_access_key_id and aws_secret_access_key), see [Combine]; botocore
-//     reads credentials from the credentials file first and the rest of the
-//     profile from the config file.
+//     the credentials file over the config file's (the access key only as
+//     a pair of aws_access_key_id and aws_secret_access_key), see
+//     [Combine]; botocore lays every key of the credentials file's section
+//     over the config file's.
 //   - Lines. The Go SDK splits lines at \n only; botocore also at a lone \r.
-//     It decodes the file as UTF-8 and refuses invalid bytes, which the Go
-//     SDK keeps. A byte-order mark hides the first line from both.
+//     botocore decodes the file (as UTF-8) and refuses invalid bytes, which
+//     the Go SDK keeps. A byte order mark makes the Go SDK skip the first
+//     line, and botocore refuse the file.
 //   - Settings before the first section header, and lines that are neither
 //     header nor setting, are skipped by the Go SDK and refused by botocore.
 //   - Keys are lower-cased by both; section names are case-sensitive in

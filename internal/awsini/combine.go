@@ -84,6 +84,10 @@ func IsProfile(name string) bool {
 // SessionName returns the session of an "sso-session NAME" section name.
 func SessionName(name string) (string, bool) { return strings.CutPrefix(name, sessionPrefix) }
 
+// SessionSection is the section the SDK loads for a profile's
+// sso_session value.
+func SessionSection(session string) string { return sessionPrefix + strings.TrimSpace(session) }
+
 // ProfileName is the profile a section of a file defines, as the SDK
 // names it: in the config file "default" (any case) and "profile NAME";
 // in the credentials file any name but "profile NAME". ok is false for a
