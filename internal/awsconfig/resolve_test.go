@@ -438,3 +438,17 @@ func TestNearest(t *testing.T) {
 		t.Errorf("zzzzzz -> %v, want nothing", got)
 	}
 }
+
+// TestCarriageReturnsThatChangeNothing: a \r at the end of a line, blanks
+// after it included, reads the same to every SDK; one before text does not.
+func TestCarriageReturnsThatChangeNothing(t *testing.T) {
+	files := writeFiles(t, "[default]\r\r\nregion = x \r\r\n\r\r\n", "[default]\naws_access_key_id = A\r \r\naws_secret_access_key = s\r\n")
+	if _, err := Load(files); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	files = writeFiles(t, "[default]\n# note\rregion = y\n", "")
+	var se *SyntaxError
+	if _, err := Load(files); !errors.As(err, &se) || se.Line != 2 {
+		t.Fatalf("a \\r before text: %v, want a SyntaxError at line 2", err)
+	}
+}

@@ -207,7 +207,9 @@ func (p *parser) line(n int, line string) {
 	if n == 1 && strings.HasPrefix(line, "\ufeff") {
 		p.problem(n, WhyByteOrderMark)
 	}
-	if i := strings.IndexByte(strings.TrimSuffix(line, "\r"), '\r'); i >= 0 {
+	// botocore also ends a line at a lone \r; where only blanks follow it,
+	// both read the same.
+	if i := strings.IndexByte(line, '\r'); i >= 0 && strings.TrimSpace(line[i:]) != "" {
 		p.problem(n, WhyCarriageReturn)
 	}
 	// tokenize: blank lines and comments first.

@@ -60,6 +60,8 @@ func TestParse(t *testing.T) {
 			sections: []string{"default: region=x | s3= {a=1}"}},
 		{name: "CRLF", in: "[default]\r\nregion = x\r\ns3 =\r\n  a = 1\r\n",
 			sections: []string{"default: region=x | s3= {a=1}"}},
+		{name: "carriage returns with only blanks after them", in: "[default]\r\r\nregion = x\r \r\n\r\r\n",
+			sections: []string{"default: region=x"}},
 		{name: "duplicates stay apart", in: "[a]\nk = 1\n[a]\nk = 2\n",
 			sections: []string{"a: k=1", "a: k=2"}},
 
