@@ -154,6 +154,13 @@ func partialReachable(shared *awsini.Shared, name string) bool {
 // prefix: a superset of the names the SDK can find.
 func bracketed(text string) []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
 	for _, line := range strings.Split(text, "\n") {
 		for i := 0; i < len(line) && len(out) < 200; i++ {
 			if line[i] != '[' {
@@ -167,7 +174,8 @@ func bracketed(text string) []string {
 				if k := strings.IndexAny(s, " \t"); k > 0 {
 					s = s[:k] + " " + strings.TrimLeft(s[k:], " \t")
 				}
-				out = append(out, s, strings.TrimPrefix(s, "profile "))
+				add(s)
+				add(strings.TrimPrefix(s, "profile "))
 			}
 		}
 	}

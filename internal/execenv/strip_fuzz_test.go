@@ -49,22 +49,30 @@ func FuzzStripDefaultCredentials(f *testing.F) {
 				}
 				continue
 			}
-			// What stays is what was there, in order, minus credentials.
-			j := 0
+			// What stays was there (the copy only loses lines), and only
+			// credentials and the indented settings after them go.
+			had, must, has := map[string]int{}, map[string]int{}, map[string]int{}
+			for _, s := range was.Settings {
+				had[settings1(s)]++
+				if !credentialKeys[s.Key] && !s.Indented {
+					must[settings1(s)]++
+				}
+			}
 			for _, s := range now.Settings {
 				if credentialKeys[s.Key] {
 					t.Fatalf("section %q keeps %s", now.Name, s.Key)
 				}
-				for j < len(was.Settings) && settings1(was.Settings[j]) != settings1(s) {
-					if !credentialKeys[was.Settings[j].Key] && !was.Settings[j].Indented {
-						t.Fatalf("section %q lost %s", was.Name, was.Settings[j].Key)
-					}
-					j++
+				has[settings1(s)]++
+			}
+			for k, n := range has {
+				if n > had[k] {
+					t.Fatalf("section %q gained %s", now.Name, k)
 				}
-				if j == len(was.Settings) {
-					t.Fatalf("section %q gained %s", was.Name, settings1(s))
+			}
+			for k, n := range must {
+				if has[k] < n {
+					t.Fatalf("section %q lost %s", now.Name, k)
 				}
-				j++
 			}
 		}
 	})
