@@ -82,7 +82,7 @@ import (
 // File is one shared config or credentials file as the Go SDK reads it.
 type File struct {
 	// Sections are the section headers in file order, each with the
-	// settings under it. A name may appear more than once; [File.Section]
+	// settings under it. A name may appear more than once; [Combine]
 	// merges them as the SDK does.
 	Sections []*Section
 	// Problems are the lines the SDK skips, misreads or crashes on, in file
@@ -169,7 +169,7 @@ const (
 	WhyOutsideSection     = "setting outside of any [section]"
 	WhyNotINI             = "line is neither a [section] nor key = value"
 	WhyNoKey              = "setting has no key"
-	WhyByteOrderMark      = "the file starts with a byte order mark (BOM), which hides the first line from the AWS SDKs"
+	WhyByteOrderMark      = "the file starts with a byte order mark (BOM), which the AWS SDKs do not skip"
 	WhyCarriageReturn     = "a carriage return (CR) inside the line, where botocore ends the line and the Go SDK does not"
 	WhyOrphanContinuation = "indented line continues no value: the Go SDK drops it"
 )
@@ -328,25 +328,6 @@ func (p *parser) continuation(n int, text string) {
 	p.key.more = append(p.key.more, n)
 }
 
-// Section returns the settings of every section named name, merged as the
-// SDK merges a section that appears more than once in a file: the last
-// value of each key wins. ok is false when there is no such section.
-func (f *File) Section(name string) (map[string]*Setting, bool) {
-	var m map[string]*Setting
-	for _, s := range f.Sections {
-		if s.Name != name {
-			continue
-		}
-		if m == nil {
-			m = map[string]*Setting{}
-		}
-		for _, kv := range s.Settings {
-			m[kv.Key] = kv
-		}
-	}
-	return m, m != nil
-}
-
 // Names returns the distinct section names, in the order they first
 // appear.
 func (f *File) Names() []string {
@@ -482,6 +463,3 @@ func (f *File) Line(n int) string {
 	}
 	return f.lines[n-1]
 }
-
-// NumLines is the number of lines; text after the last \n counts as one.
-func (f *File) NumLines() int { return len(f.lines) }

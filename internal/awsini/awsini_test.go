@@ -110,19 +110,16 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestSectionMergesDuplicates(t *testing.T) {
-	f := Parse([]byte("[a]\nk = 1\ns3 =\n  x = 1\n[b]\nk = b\n[a]\nk = 2\ns3 =\n  y = 2\n"))
-	m, ok := f.Section("a")
-	if !ok || m["k"].Value != "2" || m["k"].Line != 8 {
-		t.Fatalf("k = %+v", m["k"])
+func TestCombineMergesDuplicates(t *testing.T) {
+	f := Parse([]byte("[profile a]\nk = 1\ns3 =\n  x = 1\n[profile b]\nk = b\n[profile a]\nk = 2\ns3 =\n  y = 2\n"))
+	m, ok := Combine(f, nil).Get("a")
+	if !ok || m.Values["k"].Value != "2" || m.Values["k"].Line != 8 {
+		t.Fatalf("k = %+v", m.Values["k"])
 	}
-	if diff := cmp.Diff(map[string]string{"y": "2"}, m["s3"].SubMap()); diff != "" {
+	if diff := cmp.Diff(map[string]string{"y": "2"}, m.Values["s3"].Sub); diff != "" {
 		t.Errorf("a later nested key replaces the whole value:\n%s", diff)
 	}
-	if _, ok := f.Section("c"); ok {
-		t.Errorf("found a section that is not there")
-	}
-	if diff := cmp.Diff([]string{"a", "b"}, f.Names()); diff != "" {
+	if diff := cmp.Diff([]string{"profile a", "profile b"}, f.Names()); diff != "" {
 		t.Errorf("names:\n%s", diff)
 	}
 }
