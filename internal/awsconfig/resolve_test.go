@@ -356,6 +356,8 @@ func TestMalformedFiles(t *testing.T) {
 		{name: "unclosed section", config: "[profile a]\nregion = x\n[profile b\nregion = y\n", line: 3},
 		{name: "line without equals", config: "[default]\nregion = x\nthis is not ini\n", line: 3},
 		{name: "key before any section", config: "region = x\n[default]\n", line: 1},
+		{name: "byte order mark, which hides the first section from the SDKs", config: "\ufeff[profile p]\nregion = x\n", line: 1},
+		{name: "comment character inside a header", config: "[default]\n[profile a#b]\nregion = x\n", line: 2},
 		{name: "secret line without equals in credentials", creds: "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key wJalrXUtnFEMI/K7MDENG\n", line: 3, inCreds: true},
 	}
 	for _, tt := range tests {

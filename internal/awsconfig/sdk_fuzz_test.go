@@ -82,7 +82,7 @@ func FuzzAgreesWithSDKLoader(f *testing.F) {
 			// The SDK judges a profile's own key pair before anything else
 			// but its name, and refuses a chain with a half pair anywhere.
 			sdkPartial := strings.Contains(fmt.Sprint(err), "partial credentials found")
-			if m.Partial && name != "" && !sdkPartial {
+			if m.Partial != nil && name != "" && !sdkPartial {
 				t.Fatalf("%q: awsini sees half a key pair, the SDK says %v", name, err)
 			}
 			if sdkPartial && !partialReachable(shared, name) {
@@ -141,7 +141,7 @@ func partialReachable(shared *awsini.Shared, name string) bool {
 		if !ok {
 			return false
 		}
-		if m.Partial {
+		if m.Partial != nil {
 			return true
 		}
 		name = m.Get("source_profile")

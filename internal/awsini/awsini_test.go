@@ -241,10 +241,10 @@ aws_access_key_id = X
 			t.Errorf("%s in config, credentials = %v, want %v", name, got, want)
 		}
 	}
-	if m, _ := s.Get("half"); !m.Partial {
-		t.Errorf("half a key pair is not marked")
+	if m, _ := s.Get("half"); m.Partial == nil || *m.Partial != (HalfPair{"aws_access_key_id", "aws_secret_access_key", CredentialsFile, 14}) {
+		t.Errorf("half a key pair: %+v", m.Partial)
 	}
-	if m, _ := s.Get("dev"); m.Partial {
+	if m, _ := s.Get("dev"); m.Partial != nil {
 		t.Errorf("dev is marked partial")
 	}
 }
@@ -268,6 +268,16 @@ func TestProfileName(t *testing.T) {
 		got, ok := ProfileName(tt.section, tt.which)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("ProfileName(%q, %v) = %q, %v; want %q, %v", tt.section, tt.which, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCombineHeaders(t *testing.T) {
+	s := Combine(Parse([]byte("# c\n[profile p]\nregion = x\n[profile p]\n")), Parse([]byte("[p]\nregion = y\n[q]\n")))
+	for name, want := range map[string][2]int{"p": {int(ConfigFile), 2}, "q": {int(CredentialsFile), 3}} {
+		m, _ := s.Get(name)
+		if got := [2]int{int(m.File), m.Line}; got != want {
+			t.Errorf("%s is defined at %v, want %v", name, got, want)
 		}
 	}
 }

@@ -31,11 +31,24 @@ type Merged struct {
 	Name          string
 	InConfig      bool
 	InCredentials bool
-	// Partial is a section with aws_access_key_id or aws_secret_access_key
-	// but not both, in the file the SDK judges it by (the credentials
-	// file's section when there is one): the SDK refuses to load it.
-	Partial bool
+	// File and Line are where the section is first defined: the config
+	// file's header when both files define it.
+	File Which
+	Line int
+	// Partial is set for a section with aws_access_key_id or
+	// aws_secret_access_key but not both, in the file the SDK judges it by
+	// (the credentials file's section when there is one): the SDK refuses
+	// to load it.
+	Partial *HalfPair
 	Values  map[string]Value
+}
+
+// HalfPair is one of aws_access_key_id and aws_secret_access_key without
+// the other, and where the one is set.
+type HalfPair struct {
+	Present, Missing string
+	File             Which
+	Line             int
 }
 
 // Get returns the value of key, "" when it is not set.
@@ -198,7 +211,7 @@ func sections(f *File, which Which) map[string]*Merged {
 	for _, s := range f.Sections {
 		m := out[s.Name]
 		if m == nil {
-			m = &Merged{Name: s.Name, InConfig: which == ConfigFile, InCredentials: which == CredentialsFile, Values: map[string]Value{}}
+			m = &Merged{Name: s.Name, InConfig: which == ConfigFile, InCredentials: which == CredentialsFile, File: which, Line: s.Line, Values: map[string]Value{}}
 			out[s.Name] = m
 		}
 		for _, kv := range s.Settings {
@@ -206,7 +219,11 @@ func sections(f *File, which Which) map[string]*Merged {
 		}
 	}
 	for _, m := range out {
-		m.Partial = m.Has("aws_access_key_id") != m.Has("aws_secret_access_key")
+		for _, kv := range [][2]string{{"aws_access_key_id", "aws_secret_access_key"}, {"aws_secret_access_key", "aws_access_key_id"}} {
+			if m.Has(kv[0]) && !m.Has(kv[1]) {
+				m.Partial = &HalfPair{Present: kv[0], Missing: kv[1], File: which, Line: m.Values[kv[0]].Line}
+			}
+		}
 	}
 	return out
 }
