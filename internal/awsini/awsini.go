@@ -238,7 +238,7 @@ func (p *parser) line(n int, line string) {
 			p.problem(n, WhyLoneQuote)
 		}
 		switch {
-		case strings.HasPrefix(line, "["):
+		case strings.HasPrefix(strings.TrimSpace(line), "["):
 			// "[x] = y" is a key "[x]" to the SDK, "[a#b] = c" a key "[a".
 			p.problem(n, p.notINI(line))
 		case !p.inSection():

@@ -74,7 +74,7 @@ func TestParse(t *testing.T) {
 		{name: "comment character inside a header", in: "[default]\n[profile a#b]\nregion = x\n",
 			sections: []string{"default: region=x"},
 			problems: []string{"line 2: " + WhyCommentInHeader}},
-		{name: "text after a header", in: "[default]x\n[a] = b\n",
+		{name: "text after a header", in: "[default]x\n\v[a] = b\n",
 			problems: []string{"line 1: " + WhyTextAfterHeader, "line 2: " + WhyTextAfterHeader}},
 		{name: "header without a name", in: "[ ]\nregion = x\n",
 			sections: []string{": "},
