@@ -45,6 +45,7 @@ type Server struct {
 	// signin holds console sign-in tokens until they expire (fake time).
 	signin map[string]time.Time
 	oidc   oidcState
+	login  loginState
 	cfn    cfnState
 
 	// set by Start
@@ -79,6 +80,7 @@ func New(opts Options) (*Server, error) {
 		calls:    map[string]int{},
 		keys:     map[string]*credential{},
 		oidc:     newOIDCState(),
+		login:    newLoginState(),
 		done:     make(chan struct{}),
 	}
 	if s.clock == nil {
@@ -209,6 +211,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.devicePage(w, r)
 	case federationPath:
 		s.federation(w, r)
+	case loginTokenPath:
+		s.loginToken(w, r)
+	case loginAuthorizePath:
+		s.loginAuthorizePage(w, r)
+	case loginConfirmationPath:
+		s.loginConfirmationPage(w, r)
 	default:
 		if isCloudFormation(r) {
 			s.cloudFormation(w, r, reqID)
