@@ -155,6 +155,9 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 		}
 		row("sso session", v)
 	}
+	if s := r.Login; s != nil {
+		row("login session", s.Session+": "+loginText(cs, s, now))
+	}
 	tw.Flush()
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -165,6 +168,29 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 			}
 		}
 	}
+}
+
+// loginText is the aws login session's row: when it ends, and whether its
+// credentials can be renewed until then.
+func loginText(cs interface {
+	Red(string) string
+	Yellow(string) string
+}, s *status.LoginState, now time.Time) string {
+	if !s.SignedIn {
+		return cs.Yellow("not signed in")
+	}
+	renew := ", not renewable"
+	if s.Renewable {
+		renew = ", renewable"
+	}
+	if s.Ends == nil {
+		return "ends within 12h of the sign-in (the cache does not say when that was)" + renew
+	}
+	v := expiryText(cs, "ends", *s.Ends, now)
+	if s.Ends.After(now) {
+		v += ", 12h after the sign-in"
+	}
+	return v + renew
 }
 
 func fromNote(from string) string {

@@ -65,7 +65,7 @@ func (f *Flow) Renew(ctx context.Context, session string, reuse Reuse) (*Token, 
 	defer unlock()
 	old, mod, err := readFile(f.Store.Path(session))
 	if err != nil {
-		return nil, readRelogin(session, f.Store.Dir, err)
+		return nil, ReadError(session, f.Store.Dir, err)
 	}
 	if reuse != nil && reuse(old, mod) {
 		return old, nil
@@ -107,8 +107,10 @@ func (f *Flow) renewedElsewhere(session string, old *Token) (*Token, bool) {
 	return t, true
 }
 
-// readRelogin says why a cache that cannot be read needs a new sign-in.
-func readRelogin(session, dir string, err error) error {
+// ReadError is err, an error of reading session's cache in dir, as a
+// [ReloginError] saying why when only a new sign-in can help (nobody signed
+// in, a damaged or incomplete file).
+func ReadError(session, dir string, err error) error {
 	var corrupt *CorruptError
 	var incomplete *IncompleteError
 	switch {
@@ -128,7 +130,7 @@ func renewError(session string, old *Token, err error) error {
 	case errors.As(err, &denied):
 		switch denied.Error_ {
 		case types.OAuth2ErrorCodeTokenExpired:
-			return &ReloginError{Session: session, Why: endedWhy(old), Err: err}
+			return &ReloginError{Session: session, Why: EndedWhy(old), Err: err}
 		case types.OAuth2ErrorCodeUserCredentialsChanged:
 			return &ReloginError{Session: session, Why: "the aws login session has ended: the password changed after the sign-in", Err: err}
 		case types.OAuth2ErrorCodeInsufficientPermissions:
@@ -141,8 +143,9 @@ func renewError(session string, old *Token, err error) error {
 	return fmt.Errorf("renew the aws login credentials: %w", err)
 }
 
-// endedWhy says that the session ended, and when it began when known.
-func endedWhy(t *Token) string {
+// EndedWhy says that t's session has ended, and when it began when that
+// is known.
+func EndedWhy(t *Token) string {
 	if at, ok := t.SignedIn(); ok {
 		return fmt.Sprintf("the aws login session has ended (signed in at %s; a session lasts at most %s)", at.Format(time.RFC3339), human(MaxSession))
 	}
