@@ -223,11 +223,13 @@ func (s *Server) redeemLoginRefreshLocked(clientID, token, key string) (any, *lo
 	return s.issueLoginLocked(rt.session, false), nil
 }
 
-// issueLoginLocked mints credentials for the session (never outliving it)
-// and the next refresh token; the id token comes only with the code.
+// issueLoginLocked mints credentials for the session and the next refresh
+// token; the id token comes only with the code. The session bounds the
+// renewals, not the credentials: those of the last renewal live their
+// whole life, like role credentials after an SSO session.
 func (s *Server) issueLoginLocked(sess *loginSession, withID bool) map[string]any {
 	now := s.clock.Now()
-	expires := earlier(now.Add(s.scenario.LoginCredentialLifetime), sess.end)
+	expires := now.Add(s.scenario.LoginCredentialLifetime)
 	c := s.issueLocked(sess.who, expires)
 	rt := opaqueToken("lgr", 96)
 	s.login.refresh[rt] = &loginRefresh{session: sess}

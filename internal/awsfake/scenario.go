@@ -67,8 +67,8 @@ type Scenario struct {
 	// tokens work after the sign-in (default 12h, as on AWS).
 	LoginSessionDuration time.Duration
 	// LoginCredentialLifetime is the life of the credentials each
-	// CreateOAuth2Token hands out (default 15m, as on AWS); they never
-	// outlive the session.
+	// CreateOAuth2Token hands out (default 15m, as on AWS), also past the
+	// session's end: the session bounds the renewals.
 	LoginCredentialLifetime time.Duration
 	// LoginCodeLifetime is how long an aws login authorization code can be
 	// redeemed (default 5m).
