@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/awsauth/awsauth/internal/awsfake"
@@ -57,8 +58,9 @@ func TestMain(m *testing.M) {
 		},
 		// Children for awsauth exec, so that scripts need neither curl
 		// nor python to play a command that uses the endpoint.
-		"container-get": containerGet,
-		"create-stack":  createStack,
+		"container-get":     containerGet,
+		"create-stack":      createStack,
+		"sdk-until-renewed": sdkUntilRenewed,
 	})
 }
 
@@ -566,4 +568,53 @@ func createStack() {
 		fail(err)
 	}
 	fmt.Println("started", os.Args[1])
+}
+
+// sdkUntilRenewed is a child for awsauth exec: every 100 ms, for at most
+// two minutes, it calls sts:GetCallerIdentity through the Go SDK's default
+// chain, asking the endpoint for credentials each time as a tool that
+// starts afresh does. It creates the file "started" after the first call
+// that works, and stops once it holds credentials renewed after the file
+// "relogged" appeared; then it prints "renewed after the login" (if so)
+// and calls=N errors=N keys=N.
+func sdkUntilRenewed() {
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sdk-until-renewed:", err)
+		os.Exit(1)
+	}
+	client := sts.NewFromConfig(cfg)
+	keys := map[string]bool{}
+	calls, errs := 0, 0
+	before, renewed := "", false
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end) && !renewed; time.Sleep(100 * time.Millisecond) {
+		calls++
+		if c, ok := cfg.Credentials.(*aws.CredentialsCache); ok {
+			c.Invalidate()
+		}
+		creds, err := cfg.Credentials.Retrieve(ctx)
+		if err == nil {
+			keys[creds.AccessKeyID] = true
+			_, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		}
+		if err != nil {
+			errs++
+			fmt.Println("error:", err)
+			continue
+		}
+		if _, err := os.Stat("started"); err != nil {
+			os.WriteFile("started", nil, 0o600)
+		}
+		if _, err := os.Stat("relogged"); err == nil {
+			if before == "" {
+				before = creds.AccessKeyID
+			}
+			renewed = creds.AccessKeyID != before
+		}
+	}
+	if renewed {
+		fmt.Println("renewed after the login")
+	}
+	fmt.Printf("calls=%d errors=%d keys=%d\n", calls, errs, len(keys))
 }

@@ -426,19 +426,15 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 				fmt.Fprintf(w, "awsauth: credentials renewed after all; valid again until %s\n", e.Expires.UTC().Format(time.RFC3339))
 			}
 		case keeper.EventNeedsLogin:
-			sso, profile, _ := awsconfig.SSOFor(trace)
-			who := trace.Profile
-			if sso != nil {
-				who = profile
-			}
+			running, atStart, who := endedSession(trace)
 			if e.Expires.IsZero() {
 				// At the start, with --auto-login: no command runs yet.
-				fmt.Fprintf(w, "awsauth: the IAM Identity Center session of profile %s has ended; logging in before the command starts\n", who)
+				fmt.Fprintf(w, "awsauth: %s has ended; logging in before the command starts\n", atStart)
 				return
 			}
-			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
+			fmt.Fprintf(w, "awsauth: %s has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
-				e.Expires.UTC().Format(time.RFC3339), who)
+				running, e.Expires.UTC().Format(time.RFC3339), who)
 		case keeper.EventRefreshFailed:
 			switch {
 			case quiet:
@@ -467,6 +463,9 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 func (a *app) autoLoginHook(trace *awsconfig.Trace, enabled bool) func(context.Context) error {
 	if !enabled {
 		return nil
+	}
+	if h, ok := loginHop(trace); ok {
+		return a.sessionAutoLogin(trace, h)
 	}
 	s, _, ok := awsconfig.SSOFor(trace)
 	if !ok {

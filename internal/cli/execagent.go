@@ -95,10 +95,7 @@ func (a *app) agentEventPrinter(trace *awsconfig.Trace, o execOptions, w io.Writ
 	var mu sync.Mutex
 	expired := false
 	loggingIn := false
-	who := trace.Profile
-	if _, p, ok := awsconfig.SSOFor(trace); ok {
-		who = p
-	}
+	ended, _, who := endedSession(trace)
 	return func(m agent.Message) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -110,9 +107,9 @@ func (a *app) agentEventPrinter(trace *awsconfig.Trace, o execOptions, w io.Writ
 				fmt.Fprintf(w, "awsauth: credentials renewed after all; valid again until %s\n", m.Creds.Expires.UTC().Format(time.RFC3339))
 			}
 		case m.Event == "needs-login":
-			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
+			fmt.Fprintf(w, "awsauth: %s has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in any terminal to continue (every command on this profile resumes): awsauth login --profile %s\n",
-				m.Expires.UTC().Format(time.RFC3339), who)
+				ended, m.Expires.UTC().Format(time.RFC3339), who)
 			if login != nil && !loggingIn {
 				loggingIn = true
 				go func() {
