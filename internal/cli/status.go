@@ -27,7 +27,9 @@ func (a *app) newStatusCmd() *cobra.Command {
 		Short: "Show which credentials the AWS SDKs would use, who they belong to, and how long they last",
 		Long: `Show which credential source the AWS SDK default chain picks and why, the
 identity STS reports for it, the account, region and profile, and how long the
-credentials and the IAM Identity Center (SSO) session still live.
+credentials and the IAM Identity Center (SSO) session still live. For an aws
+login (login_session) profile, it shows when the login session ends (at most
+12 hours after the sign-in) and whether its credentials can still be renewed.
 
 The chain is resolved the way the Go SDK v2 resolves it; where other SDKs
 (boto3, the AWS CLI, the JS SDK) would pick differently, a warning says so.
@@ -36,8 +38,8 @@ With --offline nothing is sent anywhere, yet status fails, with the exit
 code the online check would give, wherever the answer is known without the
 network: a profile the SDKs refuse, no credentials with the instance metadata
 service turned off, a bad container endpoint, a web identity token file or
-credential_process program that is not there, an SSO session nobody is
-logged in to (exit 3). Only what AWS alone can answer is "not checked".`,
+credential_process program that is not there, an SSO or aws login session
+nobody is logged in to (exit 3). Only what AWS alone can answer is "not checked".`,
 		Example: `  awsauth status
   awsauth status --profile prod -v      # every hop of the chain, with the reason it was taken
   awsauth status --offline              # everything that can be known without the network
