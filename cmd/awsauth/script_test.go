@@ -307,7 +307,8 @@ func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 // the credentials are past their expiresAt (the refresh token works);
 // noid: without the id token (as the Go SDK leaves the file). Sets
 // LOGIN_CACHE_FILE, and LOGIN_SECRET to the secret key and LOGIN_REFRESH
-// to the refresh token, so scripts can assert no output carries them.
+// to the refresh token (as regular expressions that match them literally),
+// so scripts can assert no output carries them.
 func cmdAWSFakeSignin(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) > 1 {
 		ts.Fatalf("usage: awsfake-signin [stale|noid]")
@@ -340,8 +341,8 @@ func cmdAWSFakeSignin(ts *testscript.TestScript, neg bool, args []string) {
 	path := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
 	ts.Check(os.WriteFile(path, data, 0o600))
 	ts.Setenv("LOGIN_CACHE_FILE", path)
-	ts.Setenv("LOGIN_SECRET", tok.SecretAccessKey)
-	ts.Setenv("LOGIN_REFRESH", tok.RefreshToken)
+	ts.Setenv("LOGIN_SECRET", regexp.QuoteMeta(tok.SecretAccessKey))
+	ts.Setenv("LOGIN_REFRESH", regexp.QuoteMeta(tok.RefreshToken))
 }
 
 // awsfake-browse FILE [deny]: play the person's browser for an aws login
