@@ -19,7 +19,8 @@ type Options struct {
 	// Clock measures every expiry. Nil means the wall clock.
 	Clock Clock
 	// AutoApprove approves every device authorization as soon as it is
-	// started, for unattended demos and tests that are not about the
+	// started, and every aws login authorization as soon as its page is
+	// opened, for unattended demos and tests that are not about the
 	// approval step.
 	AutoApprove bool
 	// Logf, when set, receives one line per request (never a secret).

@@ -43,11 +43,6 @@ func newLoginCredentials(trace *awsconfig.Trace, h awsconfig.Hop, d Deps) *login
 	}
 }
 
-// LoginCachePath is the aws login cache file of hop h (a KindLogin hop).
-func LoginCachePath(h awsconfig.Hop, d Deps) string {
-	return logintoken.Path(awspath.LoginCacheDir(d.Env), h.LoginSession)
-}
-
 func (p *loginCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
