@@ -37,7 +37,7 @@ func TestWarmCredentialProcessSkipsTheSDKSetUp(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte("[profile dev]\nrole_arn = arn:aws:iam::111111111111:role/Admin\nsource_profile = base\n[profile base]\nregion = eu-west-1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := sysenv.FromMap(map[string]string{"HOME": home})
+	env := sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home})
 	now := time.Now()
 	data, err := credfile.Marshal(credfile.Entry{AccessKeyID: "ASIAWARMEXAMPLE00001", SecretAccessKey: "warm-secret", SessionToken: "warm-token",
 		AccountID: "111111111111", Expiration: now.Add(time.Hour), Obtained: now})
@@ -55,7 +55,7 @@ func TestWarmCredentialProcessSkipsTheSDKSetUp(t *testing.T) {
 	run := func(args ...string) (stdout, stderr string) {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
-		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "GODEBUG=inittrace=1", "AWS_EC2_METADATA_DISABLED=true"}
+		cmd.Env = []string{"HOME=" + home, "USERPROFILE=" + home, "PATH=" + os.Getenv("PATH"), "GODEBUG=inittrace=1", "AWS_EC2_METADATA_DISABLED=true"}
 		var out, errOut strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Run(); err != nil {

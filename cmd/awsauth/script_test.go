@@ -77,6 +77,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("HOME", home)
+			env.Setenv("USERPROFILE", home) // the home on Windows
 			// Nothing here is an EC2 instance: never wait on 169.254.169.254.
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			env.Setenv("NO_COLOR", "1")

@@ -107,7 +107,7 @@ func TestOneSessionForEveryClient(t *testing.T) {
 	w.serve(t, nil)
 	var ats []*Attachment
 	for range 3 {
-		at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil)
+		at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestRefusesAnotherUser(t *testing.T) {
 	w.serve(t, func(s *Server) {
 		s.PeerUID = func(net.Conn) (int, error) { return os.Getuid() + 1, nil }
 	})
-	_, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil)
+	_, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil, nil)
 	var ae *Error
 	if !errors.As(err, &ae) || !strings.Contains(ae.Msg, "only its owner") {
 		t.Fatalf("Attach from another uid = %v, want a refusal", err)
@@ -206,6 +206,11 @@ func TestTwoStartsAtOnce(t *testing.T) {
 	if !errors.Is(first, ErrRunning) {
 		t.Fatalf("the first agent to return said %v, want ErrRunning (the other serves)", first)
 	}
+	// The winner may still be between taking the lock and listening.
+	deadline := time.Now().Add(5 * time.Second)
+	for !Running(t.Context(), w.clientEnv()) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !Running(t.Context(), w.clientEnv()) {
 		t.Error("the agent that serves does not answer after the other gave up")
 	}
@@ -221,7 +226,7 @@ func TestTwoStartsAtOnce(t *testing.T) {
 func TestIdleExit(t *testing.T) {
 	w := newWorld(t, time.Hour)
 	_, done := w.serve(t, func(s *Server) { s.Idle = 300 * time.Millisecond })
-	at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil)
+	at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +255,7 @@ func TestIdleExit(t *testing.T) {
 func TestAttachmentSeesTheAgentGo(t *testing.T) {
 	w := newWorld(t, time.Hour)
 	w.serve(t, nil)
-	at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil)
+	at, err := Attach(t.Context(), w.clientEnv(), w.req(), nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,5 +278,109 @@ func TestRequestEnvHasNoSecrets(t *testing.T) {
 	want := map[string]string{"AWS_PROFILE": "dev", "HOME": "/h"}
 	if len(env) != len(want) || env["AWS_PROFILE"] != "dev" || env["HOME"] != "/h" {
 		t.Errorf("RequestEnv = %v, want %v", env, want)
+	}
+}
+
+// When the session needs a person, every attached client hears it, and
+// the desktop is notified once for all of them.
+func TestOneNotificationForEveryClient(t *testing.T) {
+	w := newWorld(t, 4*time.Second)
+	var mu sync.Mutex
+	var notified []string
+	w.serve(t, func(s *Server) {
+		s.Notify = func(profile string, _ time.Time) {
+			mu.Lock()
+			notified = append(notified, profile)
+			mu.Unlock()
+		}
+	})
+	heard := make(chan string, 10)
+	req := w.req()
+	req.Notify = true
+	for range 3 {
+		at, err := Attach(t.Context(), w.clientEnv(), req, nil, func(m Message) {
+			if m.Event != "" {
+				heard <- m.Event
+			}
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer at.Close()
+	}
+	w.fake.EndSSOSessions()
+	for i := range 3 {
+		select {
+		case ev := <-heard:
+			if ev != "needs-login" {
+				t.Errorf("client heard %q, want needs-login", ev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d of 3 clients heard that a login is needed", i)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notified) != 1 || notified[0] != "dev" {
+		t.Errorf("desktop notifications: %v, want one for dev", notified)
+	}
+}
+
+// An MFA role shared by three terminals asks for one code, on the
+// terminal that opened the session; the others never ask.
+func TestOneMFACodeForEveryClient(t *testing.T) {
+	w := newWorld(t, time.Hour)
+	home := w.env["HOME"]
+	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte("[profile breakglass]\nrole_arn = arn:aws:iam::222222222222:role/BreakGlass\nsource_profile = deployer\nmfa_serial = "+awsfake.DefaultMFASerial+"\nregion = us-east-1\n"), 0o600)
+	os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte("[deployer]\naws_access_key_id = "+awsfake.DefaultUserAccessKeyID+"\naws_secret_access_key = "+awsfake.DefaultUserSecretAccessKey+"\n"), 0o600)
+	w.serve(t, nil)
+	var mu sync.Mutex
+	asked := map[int]int{}
+	req := w.req()
+	req.Profile = "breakglass"
+	for i := range 3 {
+		prompt := func(serial string) (string, error) {
+			mu.Lock()
+			asked[i]++
+			mu.Unlock()
+			if serial != awsfake.DefaultMFASerial {
+				t.Errorf("asked for %s", serial)
+			}
+			return awsfake.DefaultMFACode, nil
+		}
+		at, err := Attach(t.Context(), w.clientEnv(), req, nil, nil, prompt)
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		defer at.Close()
+		if c, err := at.Get(); err != nil || c.SessionToken == "" {
+			t.Fatalf("client %d: no role credentials: %v", i, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 1 || asked[0] != 1 {
+		t.Errorf("MFA prompts by client: %v, want one, on the first", asked)
+	}
+	if n := w.fake.Calls("GetSessionToken"); n != 1 {
+		t.Errorf("GetSessionToken called %d times, want once", n)
+	}
+}
+
+// A client without a terminal is never asked; with no one to ask, the
+// attach fails with a refusal that says a code is needed.
+func TestMFAWithoutATerminal(t *testing.T) {
+	w := newWorld(t, time.Hour)
+	home := w.env["HOME"]
+	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte("[profile breakglass]\nrole_arn = arn:aws:iam::222222222222:role/BreakGlass\nsource_profile = deployer\nmfa_serial = "+awsfake.DefaultMFASerial+"\nregion = us-east-1\n"), 0o600)
+	os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte("[deployer]\naws_access_key_id = "+awsfake.DefaultUserAccessKeyID+"\naws_secret_access_key = "+awsfake.DefaultUserSecretAccessKey+"\n"), 0o600)
+	w.serve(t, nil)
+	req := w.req()
+	req.Profile = "breakglass"
+	_, err := Attach(t.Context(), w.clientEnv(), req, nil, nil, nil)
+	var ae *Error
+	if !errors.As(err, &ae) || !strings.Contains(ae.Msg, "MFA") || !ae.LoginRequired {
+		t.Errorf("Attach without a terminal = %v, want a refusal naming MFA", err)
 	}
 }

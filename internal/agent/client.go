@@ -165,9 +165,13 @@ type Attachment struct {
 
 // Attach joins the agent's session for req and returns once the first
 // credentials are in hand. onEvent receives the agent's announcements
-// (from one goroutine). [Attachment.Done] is closed when the agent goes.
-func Attach(ctx context.Context, env sysenv.Env, req Request, now func() time.Time, onEvent func(Message)) (*Attachment, error) {
+// (from one goroutine). prompt, when set, asks the person at this terminal
+// for an MFA code when the agent needs one (for the first fetch, or a
+// renewal); one code serves every terminal. [Attachment.Done] is closed
+// when the agent goes.
+func Attach(ctx context.Context, env sysenv.Env, req Request, now func() time.Time, onEvent func(Message), prompt func(serial string) (string, error)) (*Attachment, error) {
 	req.Op = "attach"
+	req.Prompt = prompt != nil
 	c, err := dial(ctx, env)
 	if err != nil {
 		return nil, err
@@ -176,15 +180,33 @@ func Attach(ctx context.Context, env sysenv.Env, req Request, now func() time.Ti
 	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := json.NewEncoder(c).Encode(req); err != nil {
+	enc := json.NewEncoder(c)
+	if err := enc.Encode(req); err != nil {
 		c.Close()
 		return nil, err
 	}
 	dec := json.NewDecoder(bufio.NewReader(c))
+	// answer types the MFA code the agent asks for; a failed prompt
+	// answers nothing, which the agent takes as no code.
+	answer := func(m Message) {
+		code := ""
+		if prompt != nil {
+			if c, err := prompt(m.Serial); err == nil {
+				code = c
+			}
+		}
+		_ = enc.Encode(Request{Op: "mfa", Code: code})
+	}
 	var first Message
-	if err := dec.Decode(&first); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("awsauth agent: no answer: %w", err)
+	for {
+		if err := dec.Decode(&first); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("awsauth agent: no answer: %w", err)
+		}
+		if first.Type != "mfa" {
+			break
+		}
+		answer(first)
 	}
 	if first.Type == "error" || first.Creds == nil {
 		c.Close()
@@ -203,6 +225,10 @@ func Attach(ctx context.Context, env sysenv.Env, req Request, now func() time.Ti
 			var m Message
 			if err := dec.Decode(&m); err != nil {
 				return
+			}
+			if m.Type == "mfa" {
+				answer(m)
+				continue
 			}
 			if m.Type == "creds" && m.Creds != nil {
 				c := m.Creds.Credentials()

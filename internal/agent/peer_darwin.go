@@ -1,33 +1,12 @@
 package agent
 
-import (
-	"errors"
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID is the uid of the process at the other end of a Unix socket
-// connection, from LOCAL_PEERCRED (what getpeereid reads).
-func peerUID(c net.Conn) (int, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return -1, errors.New("not a Unix socket connection")
-	}
-	raw, err := uc.SyscallConn()
+// socketPeerUID reads LOCAL_PEERCRED, what getpeereid(3) reads.
+func socketPeerUID(fd int) (int, error) {
+	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
 		return -1, err
 	}
-	uid := -1
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		var cred *unix.Xucred
-		cred, serr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-		if serr == nil {
-			uid = int(cred.Uid)
-		}
-	}); err != nil {
-		return -1, err
-	}
-	return uid, serr
+	return int(cred.Uid), nil
 }

@@ -34,12 +34,22 @@ type Request struct {
 	// PID and Command describe an attaching client for agent status.
 	PID     int    `json:"pid,omitempty"`
 	Command string `json:"command,omitempty"`
+	// Notify asks for a desktop notification when the session needs a
+	// person (one for every client that asks).
+	Notify bool `json:"notify,omitempty"`
+	// Prompt says the client has a person at a terminal who can type an
+	// MFA code: the agent asks the first such client of a session.
+	Prompt bool `json:"prompt,omitempty"`
+	// Code is the MFA code, on an attached connection (op mfa).
+	Code string `json:"code,omitempty"`
 }
 
 // Message is one line from the agent.
 type Message struct {
-	// Type is creds, event, status, ok or error.
+	// Type is creds, event, mfa, status, ok or error.
 	Type string `json:"type"`
+	// Serial names the MFA device whose code the agent asks for, for mfa.
+	Serial string `json:"serial,omitempty"`
 	// Creds, for creds.
 	Creds *WireCredentials `json:"creds,omitempty"`
 	// Event, for event: needs-login, login-failed, expired, refresh-failed.

@@ -49,6 +49,9 @@ type Server struct {
 	PeerUID func(net.Conn) (int, error)
 	// Ready, when set, is called once the socket listens.
 	Ready func()
+	// Notify, when set, shows a desktop notification: once when a
+	// session needs a person, if a client attached to it asked for one.
+	Notify func(profile string, until time.Time)
 
 	mu       sync.Mutex
 	sessions map[string]*held
@@ -67,8 +70,15 @@ type held struct {
 	k       *keeper.Keeper
 	err     error
 
+	notify func(profile string, until time.Time)
+	// opener is the client whose attach opens the session: the one asked
+	// for an MFA code the first fetch needs.
+	opener *subscriber
+
 	mu   sync.Mutex
 	subs map[*subscriber]bool
+	// asking serialises MFA questions: one code, from one terminal.
+	asking sync.Mutex
 }
 
 type subscriber struct {
@@ -77,6 +87,10 @@ type subscriber struct {
 	enc     *json.Encoder
 	pid     int
 	command string
+	notify  bool
+	prompt  bool
+	codes   chan string   // MFA codes the client typed
+	gone    chan struct{} // closed when the client's connection ends
 }
 
 func (s *subscriber) send(m Message) error {
@@ -219,7 +233,8 @@ func (a *Server) serve(ctx context.Context, c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	// The request is read first even from a stranger, so that the refusal
 	// reaches it rather than a broken pipe; nothing in it is acted on.
-	derr := json.NewDecoder(r).Decode(&req)
+	dec := json.NewDecoder(r)
+	derr := dec.Decode(&req)
 	uid, err := a.PeerUID(c)
 	if err != nil || uid != a.UID {
 		a.logf("agent: refused a connection from uid %d (%v)", uid, err)
@@ -234,9 +249,9 @@ func (a *Server) serve(ctx context.Context, c net.Conn) {
 	a.touch()
 	switch req.Op {
 	case "attach":
-		a.attach(ctx, c, enc, req)
+		a.attach(ctx, c, dec, enc, req)
 	case "get":
-		h, err := a.session(ctx, req)
+		h, err := a.session(ctx, req, nil)
 		if err != nil {
 			_ = enc.Encode(errorMessage(err))
 			return
@@ -264,13 +279,30 @@ func errorMessage(err error) Message {
 
 // attach streams the session's credentials and events to c until the
 // client goes.
-func (a *Server) attach(ctx context.Context, c net.Conn, enc *json.Encoder, req Request) {
-	h, err := a.session(ctx, req)
+func (a *Server) attach(ctx context.Context, c net.Conn, dec *json.Decoder, enc *json.Encoder, req Request) {
+	sub := &subscriber{conn: c, enc: enc, pid: req.PID, command: req.Command, notify: req.Notify, prompt: req.Prompt,
+		codes: make(chan string, 1), gone: make(chan struct{})}
+	// What the client says from now on: MFA codes, then its leaving.
+	go func() {
+		defer close(sub.gone)
+		for {
+			var m Request
+			if err := dec.Decode(&m); err != nil {
+				return
+			}
+			if m.Op == "mfa" {
+				select {
+				case sub.codes <- m.Code:
+				default:
+				}
+			}
+		}
+	}()
+	h, err := a.session(ctx, req, sub)
 	if err != nil {
-		_ = enc.Encode(errorMessage(err))
+		_ = sub.send(errorMessage(err))
 		return
 	}
-	sub := &subscriber{conn: c, enc: enc, pid: req.PID, command: req.Command}
 	creds, err := h.k.Get()
 	if err != nil {
 		_ = enc.Encode(errorMessage(err))
@@ -296,29 +328,23 @@ func (a *Server) attach(ctx context.Context, c net.Conn, enc *json.Encoder, req 
 	if err := sub.send(Message{Type: "creds", Creds: toWire(creds), Source: string(h.s.Trace.Source())}); err != nil {
 		return
 	}
-	// The client says nothing more; its leaving ends the read.
-	go func() {
-		<-ctx.Done()
+	select {
+	case <-sub.gone:
+	case <-ctx.Done():
 		c.Close()
-	}()
-	var buf [64]byte
-	for {
-		if _, err := c.Read(buf[:]); err != nil {
-			return
-		}
 	}
 }
 
 // session returns the held session for req, opening and starting it on
 // first use. Concurrent first uses of one key wait for one start.
-func (a *Server) session(ctx context.Context, req Request) (*held, error) {
+func (a *Server) session(ctx context.Context, req Request, opener *subscriber) (*held, error) {
 	env := sysenv.FromMap(req.Env)
 	areq := awsconfig.Request{Profile: req.Profile, Env: env}
 	key := credsource.CacheKey(areq)
 	a.mu.Lock()
 	h, ok := a.sessions[key]
 	if !ok {
-		h = &held{key: key, env: env, ready: make(chan struct{}), subs: map[*subscriber]bool{}}
+		h = &held{key: key, env: env, ready: make(chan struct{}), subs: map[*subscriber]bool{}, opener: opener}
 		a.sessions[key] = h
 	}
 	a.last = a.now()
@@ -341,11 +367,13 @@ func (a *Server) open(ctx context.Context, h *held, req awsconfig.Request) {
 	defer close(h.ready)
 	deps := a.Deps
 	deps.Env = req.Env
-	deps.MFAToken = nil // no terminal here: MFA profiles stay in their exec
+	// No terminal here: an MFA code is asked of a client that has one.
+	deps.MFAToken = h.askMFA
 	s, err := session.Open(ctx, req, deps)
 	if err == nil {
 		h.profile = s.Trace.Profile
 		h.s = s
+		h.notify = a.Notify
 		h.k, err = s.Keep(ctx, session.KeepOptions{OnEvent: h.event})
 	}
 	if err != nil {
@@ -389,10 +417,17 @@ func (h *held) event(e keeper.Event) {
 		subs = append(subs, s)
 	}
 	h.mu.Unlock()
+	asked := false
 	for _, s := range subs {
+		asked = asked || s.notify
 		if err := s.send(m); err != nil {
 			s.conn.Close() // its attach returns and detaches it
 		}
+	}
+	// The keeper announces a needed login once per ending: one
+	// notification for every terminal.
+	if e.Kind == keeper.EventNeedsLogin && asked && h.notify != nil {
+		h.notify(h.profile, e.Expires)
 	}
 }
 
@@ -454,4 +489,47 @@ func (a *Server) status() []SessionStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Profile < out[j].Profile })
 	return out
+}
+
+// mfaWait bounds how long the agent waits for a person to type a code.
+const mfaWait = 5 * time.Minute
+
+// askMFA asks a client with a terminal for the code of serial: the one
+// that opened the session first, then the others; one code serves the
+// session (the MFA session it buys lasts 12 hours) for every terminal.
+func (h *held) askMFA(serial string) (string, error) {
+	h.asking.Lock()
+	defer h.asking.Unlock()
+	h.mu.Lock()
+	var ask []*subscriber
+	if h.opener != nil && h.opener.prompt {
+		ask = append(ask, h.opener)
+	}
+	for s := range h.subs {
+		if s.prompt && s != h.opener {
+			ask = append(ask, s)
+		}
+	}
+	h.mu.Unlock()
+	for _, s := range ask {
+		select {
+		case <-s.gone:
+			continue
+		default:
+		}
+		if err := s.send(Message{Type: "mfa", Serial: serial}); err != nil {
+			continue
+		}
+		select {
+		case code := <-s.codes:
+			if code == "" {
+				return "", errors.New("no MFA code was typed")
+			}
+			return code, nil
+		case <-s.gone:
+		case <-time.After(mfaWait):
+			return "", fmt.Errorf("no MFA code was typed within %s", mfaWait)
+		}
+	}
+	return "", &credsource.MFARequiredError{Serial: serial, Profile: h.profile}
 }

@@ -1,6 +1,11 @@
 // Package atomicfile writes files that hold secrets: mode 0600 in a 0700
 // directory, through a temporary file renamed over the target, so a reader
 // (or a crash) sees the old file or the new one, never half of one.
+//
+// On Windows the modes mean nothing beyond the read-only attribute: the
+// files are private through the access list they inherit from the user's
+// profile directory. A rename there waits a moment for readers that have
+// the old file open (see rename_windows.go).
 package atomicfile
 
 import (
@@ -38,7 +43,7 @@ func Write(path string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

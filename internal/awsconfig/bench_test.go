@@ -67,3 +67,17 @@ func BenchmarkLoad200(b *testing.B) {
 }
 
 func writeFilesB(b *testing.B, config, creds string) Files { return writeFiles(b, config, creds) }
+
+// BenchmarkQuickProfile200 reads one profile of 200 the way `awsauth
+// prompt` does, on every shell prompt.
+func BenchmarkQuickProfile200(b *testing.B) {
+	cfg, creds := bigConfig(200)
+	files := writeFilesB(b, cfg, creds)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, _, ok := QuickProfile(files, "p100")
+		if !ok || p["sso_session"] != "corp" {
+			b.Fatalf("p100: %v %v", ok, p)
+		}
+	}
+}

@@ -1,9 +1,7 @@
 package awsconfig
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -36,17 +34,9 @@ func diagnose(inv *Inventory, profile string) error {
 }
 
 // hiddenProfile explains a profile that awsauth's listing finds but the
-// SDK's reader does not: a byte order mark glued to the first header.
+// SDK's reader does not. Both read the files by the same rules
+// ([awsini]), so this is a last resort.
 func hiddenProfile(inv *Inventory, profile string) error {
-	for _, f := range []string{inv.Files.Config, inv.Files.Credentials} {
-		data, err := os.ReadFile(f)
-		if err != nil || !bytes.HasPrefix(data, []byte("\ufeff")) {
-			continue
-		}
-		return &InvalidProfileError{Profile: profile, File: f, Line: 1,
-			Problem: "the file starts with a byte order mark (U+FEFF), which the AWS SDKs read as part of the first line: they do not see the section it starts, nor its settings",
-			Fix:     []string{fmt.Sprintf("save %s as UTF-8 without a byte order mark", f)}}
-	}
 	file, line := inv.where(profile, "")
 	return &InvalidProfileError{Profile: profile, File: file, Line: line,
 		Problem: "the AWS SDKs do not read this section as the profile",
@@ -163,17 +153,11 @@ func (d *diagnosis) sourceNotFound(referrer, name, file string, line int) error 
 
 // misplaced says where a section named name is that the SDKs skip, if any.
 func misplaced(v *sdkView, name string) string {
-	raw, err := readSections(v.files.Config)
-	if err == nil {
-		if s, ok := raw[name]; ok && name != "default" {
-			return fmt.Sprintf("[%s] on line %d of %s is not read as a profile: in the config file it must be [profile %s]", name, s.Line, v.files.Config, name)
-		}
+	if l := header(v.config, name); l > 0 && name != "default" {
+		return fmt.Sprintf("[%s] on line %d of %s is not read as a profile: in the config file it must be [profile %s]", name, l, v.files.Config, name)
 	}
-	raw, err = readSections(v.files.Credentials)
-	if err == nil {
-		if s, ok := raw["profile "+name]; ok {
-			return fmt.Sprintf("[profile %s] on line %d of %s is not read as a profile: in the credentials file it must be [%s]", name, s.Line, v.files.Credentials, name)
-		}
+	if l := header(v.credentials, "profile "+name); l > 0 {
+		return fmt.Sprintf("[profile %s] on line %d of %s is not read as a profile: in the credentials file it must be [%s]", name, l, v.files.Credentials, name)
 	}
 	return ""
 }

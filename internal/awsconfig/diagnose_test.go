@@ -82,7 +82,6 @@ func TestDiagnoseAgreesWithSDKLoader(t *testing.T) {
 		{"inline comment", "[profile p]\nretry_mode = standard # or adaptive\nmax_attempts = 3;x\n", "", "p"},
 		{"upper-case key", "[profile p]\nRETRY_MODE = fast\n", "", "p"},
 		{"duplicate sections merge", "[profile p]\nretry_mode = fast\n[profile p]\nretry_mode = standard\n", "", "p"},
-		{"BOM hides the first section", "\ufeff[profile p]\nretry_mode = fast\n[profile q]\nregion = x\n", "", "p"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -125,20 +124,17 @@ func TestDiagnoseAgreesWithSDKLoader(t *testing.T) {
 	}
 }
 
-func TestReadSectionsLines(t *testing.T) {
-	files := writeFiles(t, "# c\n[profile a]\nregion = x\n\n[ profile  b ] ; note\ns3 =\n  addressing_style = path\nretry_mode = 'standard'\n  mode: x\n", "")
-	sec, err := readSections(files.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestViewLines(t *testing.T) {
+	files := writeFiles(t, "# c\n[profile a]\nregion = x\n\n[ profile  b ] ; note\ns3 =\n  addressing_style = path\nretry_mode = 'standard'\n  mode: x\n", "[b]\nregion = y\n")
+	v := viewOf(files)
 	want := map[string]map[string]setting{
-		"profile a": {"region": {files.Config, 3, "x"}},
-		"profile b": {"s3": {files.Config, 6, ""}, "retry_mode": {files.Config, 8, "standard"}, "mode": {files.Config, 9, "x"}},
+		"a": {"region": {files.Config, 3, "x"}},
+		"b": {"s3": {files.Config, 6, ""}, "retry_mode": {files.Config, 8, "standard"}, "mode": {files.Config, 9, "x"}, "region": {files.Credentials, 2, "y"}},
 	}
 	for name, keys := range want {
-		s, ok := sec[name]
+		s, ok := v.profile(name)
 		if !ok {
-			t.Fatalf("no section %q in %v", name, sec)
+			t.Fatalf("no profile %q", name)
 		}
 		for k, w := range keys {
 			if got := s.Keys[k]; got != w {
@@ -146,10 +142,10 @@ func TestReadSectionsLines(t *testing.T) {
 			}
 		}
 	}
-	if sec["profile b"].Line != 5 {
-		t.Errorf("[profile b] is on line %d, want 5", sec["profile b"].Line)
+	if s, _ := v.profile("b"); s.File != files.Config || s.Line != 5 {
+		t.Errorf("profile b is at %s:%d, want %s:5", s.File, s.Line, files.Config)
 	}
-	if _, ok := sec["profile b"].Keys["addressing_style"]; ok {
+	if s, _ := v.profile("b"); s.has("addressing_style") {
 		t.Errorf("a nested value was read as a setting")
 	}
 }

@@ -123,15 +123,16 @@ func (e *InvalidProfileError) Hints() []string { return e.Fix }
 
 // ReadError is a shared file that exists but cannot be read.
 type ReadError struct {
-	File string
-	Err  error
+	File  string
+	Err   error
+	IsDir bool // File is a directory
 }
 
 func (e *ReadError) Error() string {
 	why := "cannot read it"
 	var pe *fs.PathError
 	switch {
-	case errors.Is(e.Err, syscall.EISDIR):
+	case e.IsDir || errors.Is(e.Err, syscall.EISDIR):
 		why = "it is a directory, not a file"
 	case errors.Is(e.Err, fs.ErrPermission):
 		why = "permission denied"

@@ -3,19 +3,18 @@
 // would pick and why.
 //
 // Loading goes through the SDK's own [config.LoadSharedConfigProfile], so a
-// profile means here exactly what it means to the Go SDK. gopkg.in/ini.v1 is
-// used only to list profiles and to point at a file and line.
+// profile means here exactly what it means to the Go SDK; listing profiles
+// and pointing at a file and line go through [awsini], which reads the
+// files by the SDK's rules.
 package awsconfig
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 
+	"github.com/awsauth/awsauth/internal/awsini"
 	"github.com/awsauth/awsauth/internal/awspath"
 	"github.com/awsauth/awsauth/internal/sysenv"
 )
@@ -52,101 +51,38 @@ func (e *SyntaxError) Hints() []string {
 	if e.Line == 0 {
 		where = e.File
 	}
+	switch e.Why {
+	case awsini.WhyByteOrderMark:
+		return []string{fmt.Sprintf("save %s as UTF-8 without a byte order mark (\"UTF-8\", not \"UTF-8 with BOM\", in an editor)", e.File)}
+	case awsini.WhyCarriageReturn:
+		return []string{fmt.Sprintf("fix %s: end lines with \\n (or \\r\\n), never with a lone \\r", where)}
+	case awsini.WhyLoneQuote:
+		return []string{fmt.Sprintf("fix %s: close the quote around the value, or remove it", where)}
+	case awsini.WhyCommentInHeader:
+		return []string{fmt.Sprintf("fix %s: a section name cannot hold # or ;", where)}
+	case awsini.WhyOrphanContinuation:
+		return []string{fmt.Sprintf("fix %s: indent a line only to continue the value above it, or as key = value under a key with an empty value (s3 =)", where)}
+	}
 	return []string{
 		fmt.Sprintf("fix %s: sections look like [profile NAME] (config) or [NAME] (credentials), settings like key = value", where),
 	}
 }
 
-// checkSyntax reports the first line of data that the SDKs' INI readers would
-// misread. Missing files are fine: the SDKs treat them as empty.
-func checkSyntax(path string) error {
+// parseFile reads a shared file as the Go SDK does. A missing file is nil:
+// the SDKs treat it as empty. A line the SDK would skip, misread or crash on
+// is a [SyntaxError].
+func parseFile(path string) (*awsini.File, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	n := 0
-	inSection := false
-	// An indented line is a nested value (as under "s3 =") only right after
-	// a setting with an empty value; anywhere else it is read as a setting.
-	nested := false
-	for sc.Scan() {
-		n++
-		raw := sc.Text()
-		if sdkValueIsLoneQuote(raw) {
-			return &SyntaxError{File: path, Line: n, Why: "a value is a lone quote, which crashes the Go SDK's reader"}
-		}
-		line := strings.TrimSpace(raw)
-		if n == 1 {
-			line = strings.TrimPrefix(line, "\ufeff")
-		}
-		switch {
-		case line == "" || line[0] == '#' || line[0] == ';':
-			continue
-		case line[0] == '[':
-			end := strings.IndexByte(line, ']')
-			if end < 0 {
-				return &SyntaxError{File: path, Line: n, Why: "section header is not closed with ]"}
-			}
-			if strings.TrimSpace(line[1:end]) == "" {
-				return &SyntaxError{File: path, Line: n, Why: "section header has no name"}
-			}
-			inSection = true
-			nested = false
-		case nested && (raw[0] == ' ' || raw[0] == '\t'):
-			// A nested setting (for example under "s3 =").
-		default:
-			k, v, ok := strings.Cut(line, "=")
-			if !ok {
-				return &SyntaxError{File: path, Line: n, Why: "line is neither a [section] nor key = value"}
-			}
-			if strings.TrimSpace(k) == "" {
-				return &SyntaxError{File: path, Line: n, Why: "setting has no key"}
-			}
-			if !inSection {
-				return &SyntaxError{File: path, Line: n, Why: "setting outside of any [section]"}
-			}
-			nested = strings.TrimSpace(v) == ""
-		}
+	f := awsini.Parse(data)
+	if len(f.Problems) > 0 {
+		p := f.Problems[0]
+		return nil, &SyntaxError{File: path, Line: p.Line, Why: p.Why}
 	}
-	return sc.Err()
-}
-
-// sdkValueIsLoneQuote reports whether the Go SDK's INI reader would take raw
-// as a setting whose value is a single " or ': it strips a pair of quotes
-// from values without checking that there are two, and panics
-// (aws-sdk-go-v2 config/internal/ini: unquote). The tests mirror its
-// tokenizer: comments, then [sections], then settings.
-func sdkValueIsLoneQuote(raw string) bool {
-	if strings.TrimSpace(raw) == "" {
-		return false
-	}
-	if t := strings.TrimLeft(raw, " \t"); strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
-		return false
-	}
-	head, _, _ := strings.Cut(raw, "#")
-	head, _, _ = strings.Cut(head, ";")
-	if head = strings.TrimSpace(head); strings.HasPrefix(head, "[") && strings.HasSuffix(head, "]") {
-		return false
-	}
-	s := raw
-	if s[0] != ' ' && s[0] != '\t' {
-		for _, c := range []string{" #", " ;", "\t#", "\t;"} {
-			s, _, _ = strings.Cut(s, c)
-		}
-	}
-	eq, colon := strings.Index(s, "="), strings.Index(s, ":")
-	sep := eq
-	if eq < 0 || colon >= 0 && colon < eq {
-		sep = colon
-	}
-	if sep < 0 {
-		return false
-	}
-	v := strings.TrimSpace(s[sep+1:])
-	return v == `"` || v == `'`
+	return f, nil
 }

@@ -1,13 +1,9 @@
 package awsconfig
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"sort"
 	"strings"
 
-	"gopkg.in/ini.v1"
+	"github.com/awsauth/awsauth/internal/awsini"
 )
 
 // Profile is one profile as the files define it, for listing.
@@ -58,73 +54,42 @@ func (inv *Inventory) Names() []string {
 func (inv *Inventory) get(profile, key string) string { return inv.settings[profile][key] }
 
 // Load reads both shared files. A missing file is empty; a malformed one is a
-// [SyntaxError] naming the file and line.
+// [SyntaxError] naming the file and line. Profiles are what the Go SDK's
+// LoadSharedConfigProfile finds, with the values it reads ([awsini.Combine]).
 func Load(files Files) (*Inventory, error) {
+	cfg, err := parseFile(files.Config)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := parseFile(files.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	return inventory(files, awsini.Combine(cfg, creds)), nil
+}
+
+func inventory(files Files, shared *awsini.Shared) *Inventory {
 	inv := &Inventory{Files: files, settings: map[string]map[string]string{}, sessionSettings: map[string]map[string]string{}}
-	sessions := map[string]bool{}
-	inConfig := map[string]bool{}
-	inCreds := map[string]bool{}
-
-	cfg, err := loadINI(files.Config)
-	if err != nil {
-		return nil, err
-	}
-	if cfg != nil {
-		for _, sec := range cfg.Sections() {
-			name := strings.TrimSpace(sec.Name())
-			var profile string
-			switch {
-			case name == ini.DefaultSection:
-				continue
-			case name == "default":
-				profile = "default"
-			case strings.HasPrefix(name, "profile "):
-				profile = strings.TrimSpace(strings.TrimPrefix(name, "profile "))
-			case strings.HasPrefix(name, "sso-session "):
-				sname := strings.TrimSpace(strings.TrimPrefix(name, "sso-session "))
-				sessions[sname] = true
-				m := map[string]string{}
-				for _, k := range sec.Keys() {
-					m[strings.ToLower(strings.TrimSpace(k.Name()))] = strings.TrimSpace(k.Value())
-				}
-				inv.sessionSettings[sname] = m
-				continue
-			default:
-				// services sections and unknown ones are not profiles.
-				continue
-			}
-			if profile == "" {
-				continue
-			}
-			inConfig[profile] = true
-			inv.merge(profile, sec)
+	for _, name := range shared.Names() {
+		m, _ := shared.Get(name)
+		if session, ok := awsini.SessionName(name); ok {
+			inv.SSOSessions = append(inv.SSOSessions, session)
+			inv.sessionSettings[session] = values(m)
+			continue
 		}
-	}
-	creds, err := loadINI(files.Credentials)
-	if err != nil {
-		return nil, err
-	}
-	if creds != nil {
-		for _, sec := range creds.Sections() {
-			name := strings.TrimSpace(sec.Name())
-			if name == ini.DefaultSection || name == "" || strings.HasPrefix(name, "profile ") {
-				// The SDKs ignore [profile x] in the credentials file.
-				continue
-			}
-			inCreds[name] = true
-			inv.merge(name, sec)
+		if !awsini.IsProfile(name) {
+			continue // services sections
 		}
-	}
-
-	for name, s := range inv.settings {
+		s := values(m)
+		inv.settings[name] = s
 		p := Profile{
 			Name:          name,
 			Kind:          kindOfSettings(s),
 			Region:        s["region"],
 			SourceProfile: s["source_profile"],
 			SSOSession:    s["sso_session"],
-			InConfig:      inConfig[name],
-			InCredentials: inCreds[name],
+			InConfig:      m.InConfig,
+			InCredentials: m.InCredentials,
 		}
 		switch {
 		case s["role_arn"] != "":
@@ -139,45 +104,16 @@ func Load(files Files) (*Inventory, error) {
 		}
 		inv.Profiles = append(inv.Profiles, p)
 	}
-	sort.Slice(inv.Profiles, func(i, j int) bool { return inv.Profiles[i].Name < inv.Profiles[j].Name })
-	for s := range sessions {
-		inv.SSOSessions = append(inv.SSOSessions, s)
-	}
-	sort.Strings(inv.SSOSessions)
-	return inv, nil
+	return inv
 }
 
-func (inv *Inventory) merge(profile string, sec *ini.Section) {
-	m := inv.settings[profile]
-	if m == nil {
-		m = map[string]string{}
-		inv.settings[profile] = m
+// values are a section's settings as text.
+func values(m *awsini.Merged) map[string]string {
+	s := make(map[string]string, len(m.Values))
+	for k, v := range m.Values {
+		s[k] = v.Value
 	}
-	for _, k := range sec.Keys() {
-		m[strings.ToLower(strings.TrimSpace(k.Name()))] = strings.TrimSpace(k.Value())
-	}
-}
-
-func loadINI(path string) (*ini.File, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err := checkSyntax(path); err != nil {
-		return nil, err
-	}
-	f, err := ini.LoadSources(ini.LoadOptions{
-		AllowNestedValues:        true,
-		SpaceBeforeInlineComment: true,
-		Insensitive:              false,
-	}, path)
-	if err != nil {
-		// ini's errors quote the offending line, which may hold a secret
-		// key: say only that the file is malformed. checkSyntax names the
-		// line for the common mistakes; what gets here is rarer, such as
-		// an unclosed quote.
-		return nil, &SyntaxError{File: path, Why: "it is not INI the AWS SDKs can read (an unclosed \" or ` quote?)"}
-	}
-	return f, nil
+	return s
 }
 
 // kindOfSettings classifies a profile by its own settings, in the order the

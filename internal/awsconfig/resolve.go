@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -158,7 +159,9 @@ func readError(err error) error {
 	var syn *SyntaxError
 	var pe *fs.PathError
 	if !errors.As(err, &syn) && errors.As(err, &pe) {
-		return &ReadError{File: pe.Path, Err: err}
+		// Windows says "Incorrect function" when a directory is read.
+		fi, statErr := os.Stat(pe.Path)
+		return &ReadError{File: pe.Path, Err: err, IsDir: statErr == nil && fi.IsDir()}
 	}
 	return err
 }

@@ -356,6 +356,8 @@ func TestMalformedFiles(t *testing.T) {
 		{name: "unclosed section", config: "[profile a]\nregion = x\n[profile b\nregion = y\n", line: 3},
 		{name: "line without equals", config: "[default]\nregion = x\nthis is not ini\n", line: 3},
 		{name: "key before any section", config: "region = x\n[default]\n", line: 1},
+		{name: "byte order mark, which hides the first section from the SDKs", config: "\ufeff[profile p]\nregion = x\n", line: 1},
+		{name: "comment character inside a header", config: "[default]\n[profile a#b]\nregion = x\n", line: 2},
 		{name: "secret line without equals in credentials", creds: "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key wJalrXUtnFEMI/K7MDENG\n", line: 3, inCreds: true},
 	}
 	for _, tt := range tests {
@@ -393,12 +395,13 @@ func TestNoFilesIsNotAnError(t *testing.T) {
 }
 
 func TestLocateFiles(t *testing.T) {
-	f := LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h"}))
-	if f.Config != "/h/.aws/config" || f.Credentials != "/h/.aws/credentials" {
+	// HOME on Unix, USERPROFILE on Windows.
+	f := LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "USERPROFILE": "/h"}))
+	if f.Config != filepath.FromSlash("/h/.aws/config") || f.Credentials != filepath.FromSlash("/h/.aws/credentials") {
 		t.Errorf("defaults: %+v", f)
 	}
-	f = LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "AWS_CONFIG_FILE": "~/c", "AWS_SHARED_CREDENTIALS_FILE": "/x/creds"}))
-	if f.Config != "/h/c" || f.Credentials != "/x/creds" {
+	f = LocateFiles(sysenv.FromMap(map[string]string{"HOME": "/h", "USERPROFILE": "/h", "AWS_CONFIG_FILE": "~/c", "AWS_SHARED_CREDENTIALS_FILE": "/x/creds"}))
+	if f.Config != filepath.FromSlash("/h/c") || f.Credentials != "/x/creds" {
 		t.Errorf("overrides: %+v", f)
 	}
 }
@@ -435,5 +438,19 @@ func TestNearest(t *testing.T) {
 	}
 	if got := Nearest("zzzzzz", names); len(got) != 0 {
 		t.Errorf("zzzzzz -> %v, want nothing", got)
+	}
+}
+
+// TestCarriageReturnsThatChangeNothing: a \r at the end of a line, blanks
+// after it included, reads the same to every SDK; one before text does not.
+func TestCarriageReturnsThatChangeNothing(t *testing.T) {
+	files := writeFiles(t, "[default]\r\r\nregion = x \r\r\n\r\r\n", "[default]\naws_access_key_id = A\r \r\naws_secret_access_key = s\r\n")
+	if _, err := Load(files); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	files = writeFiles(t, "[default]\n# note\rregion = y\n", "")
+	var se *SyntaxError
+	if _, err := Load(files); !errors.As(err, &se) || se.Line != 2 {
+		t.Fatalf("a \\r before text: %v, want a SyntaxError at line 2", err)
 	}
 }

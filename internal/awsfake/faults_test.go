@@ -209,7 +209,7 @@ func TestFaultReset(t *testing.T) {
 	if err == nil {
 		t.Fatal("a reset connection answered")
 	}
-	if !strings.Contains(err.Error(), "connection reset") && !strings.Contains(err.Error(), "EOF") {
+	if !isConnReset(err) && !strings.Contains(err.Error(), "EOF") {
 		t.Errorf("error = %v, want a connection reset", err)
 	}
 	if retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary {

@@ -36,13 +36,13 @@ func Locate(env sysenv.Env) Files {
 	return f
 }
 
-// Home is the user's home directory as the SDKs find it.
+// Home is the user's home directory as the SDKs find it: the first of
+// homeVars that is set (HOME on Unix, USERPROFILE on Windows).
 func Home(env sysenv.Env) string {
-	if h := env.Get("HOME"); h != "" {
-		return h
-	}
-	if h := env.Get("USERPROFILE"); h != "" {
-		return h
+	for _, k := range homeVars {
+		if h := env.Get(k); h != "" {
+			return h
+		}
 	}
 	h, _ := os.UserHomeDir()
 	return h

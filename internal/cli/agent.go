@@ -73,6 +73,9 @@ Unit files for systemd and launchd are in docs/agent.md.`,
 				Logf: logger.Printf,
 			}
 			srv.Deps.Debugf = nil
+			if a.deps.Notify != nil {
+				srv.Notify = func(profile string, until time.Time) { a.deps.Notify(loginNotification(profile, until)) }
+			}
 			err := srv.Run(cmd.Context())
 			if errors.Is(err, agent.ErrRunning) {
 				return hint.With(err, "see it with: awsauth agent status")

@@ -5,14 +5,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -22,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/desktop"
 	"github.com/awsauth/awsauth/internal/iostreams"
 	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/sysenv"
@@ -47,6 +46,9 @@ type Deps struct {
 	// once the child, which a Ctrl-C during its run belongs to, has ended.
 	// Nil means no Ctrl-C arrives.
 	OnInterrupt func(f func()) (stop func())
+	// Notify shows a desktop notification, if the system can; nil means
+	// it cannot.
+	Notify func(title, body string)
 }
 
 // environ is the environment a child inherits.
@@ -68,12 +70,11 @@ func SystemDeps(io *iostreams.IOStreams) Deps {
 		OpenBrowser: openBrowser,
 		Environ:     os.Environ,
 		OnInterrupt: onInterrupt,
+		Notify:      func(title, body string) { _ = desktop.Notify(context.Background(), title, body) },
 		MFAPrompt:   ttyMFAPrompt,
 	}
 }
 
-// openBrowser opens url in the desktop's browser. Where there is no display
-// (a server over SSH, a container) it says so instead of failing silently.
 // onInterrupt calls f at each SIGINT (Ctrl-C) until stop.
 func onInterrupt(f func()) (stop func()) {
 	sigs := make(chan os.Signal, 1)
@@ -95,10 +96,13 @@ func onInterrupt(f func()) (stop func()) {
 	}
 }
 
-func openBrowser(url string) error {
-	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return errors.New("no display")
-	}
+// openBrowser opens url in the desktop's browser, or says why it cannot
+// (see openBrowserIn, which differs by platform).
+func openBrowser(url string) error { return openBrowserIn(sysenv.OS(), url) }
+
+// systemBrowser opens url the platform's usual way: open on macOS, the
+// shell's URL handler on Windows, xdg-open and its kin on Linux.
+func systemBrowser(url string) error {
 	// The browser launcher's own chatter must not reach stdout, which
 	// carries only payloads.
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard

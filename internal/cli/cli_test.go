@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func home(t *testing.T, config, creds string) map[string]string {
 	if creds != "" {
 		os.WriteFile(filepath.Join(dir, ".aws", "credentials"), []byte(creds), 0o600)
 	}
-	return map[string]string{"HOME": dir, "AWS_EC2_METADATA_DISABLED": "true"}
+	return map[string]string{"HOME": dir, "USERPROFILE": dir, "AWS_EC2_METADATA_DISABLED": "true"}
 }
 
 // TestDebugLeaksNoSecret plants secrets in every place status reads them from
@@ -70,6 +71,10 @@ func home(t *testing.T, config, creds string) map[string]string {
 func TestDebugLeaksNoSecret(t *testing.T) {
 	sts := fakeSTS(t)
 	proc := fmt.Sprintf(`sh -c "printf '{\"Version\":1,\"AccessKeyId\":\"AKIAPROCEXAMPLE00000\",\"SecretAccessKey\":\"%s\",\"SessionToken\":\"%s\"}'"`, secretKey, sessionToken)
+	if runtime.GOOS == "windows" {
+		// The SDK runs credential_process through cmd.exe /C there.
+		proc = fmt.Sprintf(`echo {"Version":1,"AccessKeyId":"AKIAPROCEXAMPLE00000","SecretAccessKey":"%s","SessionToken":"%s"}`, secretKey, sessionToken)
+	}
 	env := home(t, "[profile proc]\nregion = us-east-1\ncredential_process = "+proc+"\n",
 		"[keys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+secretKey+"\naws_session_token = "+sessionToken+"\n")
 	env["AWS_ENDPOINT_URL_STS"] = sts

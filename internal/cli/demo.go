@@ -112,7 +112,7 @@ sso_registration_scopes = sso:account:access
 		return err
 	}
 	env := map[string]string{
-		"HOME": home, "PATH": os.Getenv("PATH"), "TMPDIR": os.TempDir(),
+		"HOME": home, "USERPROFILE": home, "PATH": os.Getenv("PATH"), "TMPDIR": os.TempDir(),
 		"AWS_ENDPOINT_URL_STS": fake.URL(), "AWS_ENDPOINT_URL_SSO": fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC": fake.URL(),
 		"AWS_ENDPOINT_URL_CLOUDFORMATION": fake.URL(),
 		"AWS_EC2_METADATA_DISABLED":       "true",
@@ -121,6 +121,12 @@ sso_registration_scopes = sso:account:access
 	}
 	if fail {
 		env["AWSAUTH_DEMO_FAIL"] = "1"
+	}
+	// What a program on Windows needs to run at all, and its temp directory.
+	for _, k := range []string{"SYSTEMROOT", "TEMP", "TMP", "PATHEXT", "COMSPEC"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
 	}
 	var list []string
 	for k, v := range env {
@@ -153,6 +159,7 @@ sso_registration_scopes = sso:account:access
 	var final keeper.Status
 	err = demo.runExec(ctx, execOptions{
 		noAgent:   true, // the demo's world ends with it
+		noNotify:  true, // the demo's login is its own
 		autoLogin: true, quiet: true, watch: demoStackName, watchNow: clock.Now,
 		events: func(e keeper.Event) {
 			switch e.Kind {

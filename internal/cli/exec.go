@@ -32,6 +32,7 @@ type execOptions struct {
 	watch         string
 	watchJSON     string
 	noAgent       bool
+	noNotify      bool
 	// watchNow is the clock of the watched stack's events (the demo's
 	// fake clock); nil means real time.
 	watchNow func() time.Time
@@ -106,6 +107,7 @@ that NDJSON on stderr instead of the lines.`,
 	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO or aws login session ends, start the login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
+	f.BoolVar(&o.noNotify, "no-notify", false, "no desktop notification when a login is needed (also: AWSAUTH_NO_NOTIFY=1)")
 	f.BoolVar(&o.noAgent, "no-agent", false, "renew in this process, without sharing the awsauth agent's session (also: AWSAUTH_NO_AGENT=1)")
 	f.StringVar(&o.watchJSON, "watch-json", "", "with --watch: write the watch's NDJSON to `FILE` (made at its first line)")
 	f.SetInterspersed(false)
@@ -153,7 +155,7 @@ func (a *app) runExec(ctx context.Context, o execOptions, args []string) error {
 	var k *keeper.Keeper
 	var at *agent.Attachment
 	if ok, why := a.agentFor(o, trace); ok {
-		at, err = a.attachAgent(ctx, args, a.agentEventPrinter(trace, o, a.deps.IO.ErrOut, a.autoLoginHook(trace, o.autoLogin), run))
+		at, err = a.attachAgent(ctx, args, a.notifies(o), a.agentEventPrinter(trace, o, a.deps.IO.ErrOut, a.autoLoginHook(trace, o.autoLogin), run))
 		if err != nil {
 			if ctx.Err() != nil {
 				return &interruptedError{fmt.Errorf("interrupted before %s started", filepath.Base(args[0]))}
@@ -436,6 +438,7 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 			fmt.Fprintf(w, "awsauth: %s has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
 				running, e.Expires.UTC().Format(time.RFC3339), who)
+			a.notifyLogin(o, who, e.Expires)
 		case keeper.EventRefreshFailed:
 			switch {
 			case quiet:

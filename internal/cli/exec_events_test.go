@@ -10,6 +10,7 @@ import (
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/iostreams"
 	"github.com/awsauth/awsauth/internal/keeper"
+	"github.com/awsauth/awsauth/internal/sysenv"
 )
 
 // TestExecReportsAnOutageAsItIs: failed renewals say until when the
@@ -63,6 +64,37 @@ func TestExecReportsAnOutageAsItIs(t *testing.T) {
 			}
 			if got, want := errOut.String(), strings.Join(tt.want, "\n")+"\n"; got != want {
 				t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// The login notice goes to the desktop too, once, unless --no-notify or
+// AWSAUTH_NO_NOTIFY says not to.
+func TestExecNotifiesTheDesktop(t *testing.T) {
+	ended := &credsource.LoginRequiredError{Hop: awsconfig.Hop{Profile: "dev"}, Why: "the SSO session has ended"}
+	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		noNotify bool
+		env      map[string]string
+		want     int
+	}{
+		{"default", false, nil, 1},
+		{"--no-notify", true, nil, 0},
+		{"AWSAUTH_NO_NOTIFY", false, map[string]string{"AWSAUTH_NO_NOTIFY": "1"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			var got []string
+			a := &app{deps: Deps{IO: ios, Env: sysenv.FromMap(c.env), Notify: func(title, body string) { got = append(got, title+": "+body) }}}
+			show := a.execEventPrinter(&awsconfig.Trace{Profile: "dev"}, execOptions{noNotify: c.noNotify})
+			show(keeper.Event{Kind: keeper.EventNeedsLogin, Time: exp.Add(-time.Minute), Expires: exp, Err: ended})
+			if len(got) != c.want {
+				t.Fatalf("notifications %q, want %d", got, c.want)
+			}
+			if c.want == 1 && !strings.Contains(got[0], "awsauth login --profile dev") {
+				t.Errorf("notification %q does not say what to run", got[0])
 			}
 		})
 	}

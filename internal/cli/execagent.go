@@ -63,24 +63,24 @@ func (a *app) agentFor(o execOptions, trace *awsconfig.Trace) (bool, string) {
 	case !agentKinds[trace.Source()]:
 		return false, fmt.Sprintf("%s credentials are not renewed", trace.Source())
 	}
-	for _, h := range trace.Hops {
-		if h.MFASerial != "" {
-			return false, "an MFA code is asked on this terminal"
-		}
-	}
 	return true, ""
 }
 
 // attachAgent joins the agent's session for the profile, starting the
 // agent when none runs. Any failure is an answer: exec goes on alone.
-func (a *app) attachAgent(ctx context.Context, args []string, onEvent func(agent.Message)) (*agent.Attachment, error) {
-	req := agent.Request{Profile: a.g.profile, Env: agent.RequestEnv(a.environ()), PID: os.Getpid(), Command: strings.Join(args, " ")}
-	at, err := agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent)
+func (a *app) attachAgent(ctx context.Context, args []string, notify bool, onEvent func(agent.Message)) (*agent.Attachment, error) {
+	req := agent.Request{Profile: a.g.profile, Env: agent.RequestEnv(a.environ()), PID: os.Getpid(), Command: strings.Join(args, " "), Notify: notify}
+	// Only a terminal can answer the agent's MFA question.
+	prompt := a.deps.MFAPrompt
+	if prompt != nil && !hasTerminal() {
+		prompt = nil
+	}
+	at, err := agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent, prompt)
 	if errors.Is(err, agent.ErrNotRunning) {
 		if serr := a.startAgent(ctx); serr != nil {
 			return nil, serr
 		}
-		at, err = agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent)
+		at, err = agent.Attach(ctx, a.deps.Env, req, a.deps.Now, onEvent, prompt)
 	}
 	return at, err
 }
@@ -167,4 +167,26 @@ func (a *app) fallBackWhenTheAgentGoes(run context.Context, at *agent.Attachment
 		case <-time.After(5 * time.Second):
 		}
 	}
+}
+
+// notifies tells whether exec may show desktop notifications.
+func (a *app) notifies(o execOptions) bool {
+	v := strings.ToLower(a.deps.Env.Get("AWSAUTH_NO_NOTIFY"))
+	return a.deps.Notify != nil && !o.noNotify && (v == "" || v == "0" || v == "false")
+}
+
+// notifyLogin shows the login notice on the desktop too: a deployment
+// runs for hours, and the person is rarely looking at its terminal.
+func (a *app) notifyLogin(o execOptions, profile string, until time.Time) {
+	if !a.notifies(o) {
+		return
+	}
+	a.deps.Notify(loginNotification(profile, until))
+}
+
+// loginNotification is the desktop notification's title and body.
+func loginNotification(profile string, until time.Time) (title, body string) {
+	return "awsauth: log in to keep your deployment going",
+		fmt.Sprintf("The IAM Identity Center session of profile %s has ended. Commands keep running until %s; run: awsauth login --profile %s",
+			profile, until.Local().Format("15:04"), profile)
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,17 +17,35 @@ var mfaCodePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCo
 // interleaving on the terminal.
 var ttyMu sync.Mutex
 
-// ttyMFAPrompt asks for an MFA code on the controlling terminal, never on
-// stdin, which may belong to a child (awsauth exec) or carry data.
+// ttyMFAPrompt asks for an MFA code on the terminal itself (see
+// openTerminal), never on stdin, which may belong to a child (awsauth exec)
+// or carry data.
 func ttyMFAPrompt(serial string) (string, error) {
 	ttyMu.Lock()
 	defer ttyMu.Unlock()
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	in, out, err := openTerminal()
 	if err != nil {
 		return "", &credsource.MFARequiredError{Serial: serial}
 	}
-	defer tty.Close()
-	return askMFA(bufio.NewReader(tty), tty, serial)
+	defer in.Close()
+	if out != in {
+		defer out.Close()
+	}
+	return askMFA(bufio.NewReader(in), out, serial)
+}
+
+// hasTerminal reports whether this process has a terminal (see
+// openTerminal) to ask a person on.
+func hasTerminal() bool {
+	in, out, err := openTerminal()
+	if err != nil {
+		return false
+	}
+	in.Close()
+	if out != in {
+		out.Close()
+	}
+	return true
 }
 
 // askMFA reads a six-digit code, giving three tries.

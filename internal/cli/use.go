@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,25 +57,62 @@ function awsauth
   end
 end
 `,
+	// $args is PowerShell's list of a function's arguments; a native
+	// command's output comes back as an array of lines.
+	"powershell": `# awsauth shell integration (PowerShell). Add to your $PROFILE:
+#   awsauth shell-init powershell | Out-String | Invoke-Expression
+function awsauth {
+  $awsauthBin = Get-Command -Name awsauth -CommandType Application -ErrorAction Stop | Select-Object -First 1
+  if ($args.Count -ge 1 -and $args[0] -eq 'use') {
+    $awsauthRest = @($args | Select-Object -Skip 1)
+    $awsauthOut = & $awsauthBin use --shell powershell @awsauthRest
+    if ($LASTEXITCODE -ne 0) { return }
+    if ($awsauthOut) { Invoke-Expression ($awsauthOut -join "` + "`" + `n") }
+  } else {
+    & $awsauthBin @args
+  }
+}
+`,
+}
+
+// shells are the shells shell-init and use --shell know, for messages.
+const shells = "bash, zsh, fish or powershell"
+
+// installHint is how to install the shell function, for the shell people
+// have on this platform: PowerShell on Windows, bash elsewhere.
+func installHint() string {
+	if runtime.GOOS == "windows" {
+		return "awsauth shell-init powershell | Out-String | Invoke-Expression    # in $PROFILE; Git Bash: eval \"$(awsauth shell-init bash)\""
+	}
+	return `eval "$(awsauth shell-init bash)"    # or zsh; fish: awsauth shell-init fish | source; PowerShell: awsauth shell-init powershell | Out-String | Invoke-Expression`
+}
+
+// platformShell is the shell use prints code for without --shell.
+func platformShell() string {
+	if runtime.GOOS == "windows" {
+		return "powershell"
+	}
+	return "bash"
 }
 
 func (a *app) newShellInitCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "shell-init bash|zsh|fish",
+		Use:   "shell-init bash|zsh|fish|powershell",
 		Short: "Print the shell function that lets 'awsauth use' switch profiles",
 		Long: `Print a small shell function named awsauth. It passes every command to the
 awsauth binary, except "awsauth use", whose output it evaluates so that the
 profile changes in the current shell.`,
 		Example: `  echo 'eval "$(awsauth shell-init bash)"' >> ~/.bashrc
   echo 'eval "$(awsauth shell-init zsh)"' >> ~/.zshrc
-  echo 'awsauth shell-init fish | source' >> ~/.config/fish/config.fish`,
-		ValidArgs: []string{"bash", "zsh", "fish"},
+  echo 'awsauth shell-init fish | source' >> ~/.config/fish/config.fish
+  Add-Content $PROFILE 'awsauth shell-init powershell | Out-String | Invoke-Expression'`,
+		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &usageError{errors.New("shell-init needs one shell: bash, zsh or fish")}
+				return &usageError{errors.New("shell-init needs one shell: " + shells)}
 			}
 			if _, ok := shellInit[args[0]]; !ok {
-				return &usageError{fmt.Errorf("shell-init: unknown shell %q (use bash, zsh or fish)", args[0])}
+				return &usageError{fmt.Errorf("shell-init: unknown shell %q (use %s)", args[0], shells)}
 			}
 			return nil
 		},
@@ -114,14 +152,14 @@ function once with "awsauth shell-init", or evaluate the output yourself.`,
 			return a.runUse(args, shell, unset)
 		},
 	}
-	cmd.Flags().StringVar(&shell, "shell", "", "print code for this shell to evaluate (bash, zsh, fish); set by the shell function")
+	cmd.Flags().StringVar(&shell, "shell", "", "print code for this shell to evaluate (bash, zsh, fish, powershell); set by the shell function")
 	cmd.Flags().BoolVar(&unset, "unset", false, "unset AWS_PROFILE: back to the default chain")
 	return cmd
 }
 
 func (a *app) runUse(args []string, shell string, unset bool) error {
-	if shell != "" && shell != "bash" && shell != "zsh" && shell != "fish" {
-		return &usageError{fmt.Errorf("--shell %q: use bash, zsh or fish", shell)}
+	if _, ok := shellInit[shell]; shell != "" && !ok {
+		return &usageError{fmt.Errorf("--shell %q: use %s", shell, shells)}
 	}
 	inv, err := awsconfig.Load(awsconfig.LocateFiles(a.deps.Env))
 	if err != nil {
@@ -164,9 +202,9 @@ func (a *app) runUse(args []string, shell string, unset bool) error {
 	if shell == "" {
 		w := a.deps.IO.ErrOut
 		fmt.Fprintln(w, "awsauth cannot change this shell's environment by itself. Install the shell function once:")
-		fmt.Fprintln(w, `  eval "$(awsauth shell-init bash)"    # or zsh; fish: awsauth shell-init fish | source`)
+		fmt.Fprintln(w, "  "+installHint())
 		fmt.Fprintln(w, "or run:")
-		fmt.Fprintln(a.deps.IO.Out, shellCode("bash", name, shadow))
+		fmt.Fprint(a.deps.IO.Out, shellCode(platformShell(), name, shadow))
 		return nil
 	}
 	fmt.Fprint(a.deps.IO.Out, shellCode(shell, name, shadow))
@@ -185,6 +223,15 @@ func (a *app) runUse(args []string, shell string, unset bool) error {
 func shellCode(shell, name string, shadow []string) string {
 	var b strings.Builder
 	switch shell {
+	case "powershell":
+		for _, k := range shadow {
+			fmt.Fprintf(&b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", k)
+		}
+		if name == "" {
+			b.WriteString("Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n")
+		} else {
+			fmt.Fprintf(&b, "$Env:AWS_PROFILE = %s\n", psQuote(name))
+		}
 	case "fish":
 		for _, k := range shadow {
 			fmt.Fprintf(&b, "set -e %s;\n", k)
@@ -204,6 +251,23 @@ func shellCode(shell, name string, shadow []string) string {
 			fmt.Fprintf(&b, "export AWS_PROFILE=%s\n", shQuote(name))
 		}
 	}
+	return b.String()
+}
+
+// psQuote quotes s for PowerShell: a single-quoted string, in which a
+// quote is doubled. PowerShell takes the typographic single quotes for
+// quotes too.
+func psQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
 	return b.String()
 }
 

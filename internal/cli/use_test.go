@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,5 +71,45 @@ func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewRea
 func TestPrintable(t *testing.T) {
 	if got := printable("key\x1b[31mred\x07\nnext\u009b"); got != "key\uFFFD[31mred\uFFFD\nnext\uFFFD" {
 		t.Errorf("printable: %q", got)
+	}
+}
+
+// TestUsePowerShell: the PowerShell function evaluates what use --shell
+// powershell prints: keys that would win are removed, the profile is set,
+// and a name with quotes stays one string (PowerShell also ends a
+// single-quoted string at typographic quotes).
+func TestUsePowerShell(t *testing.T) {
+	env := home(t, "[profile prod]\nregion = eu-west-1\n[profile it's‘odd’]\nregion = eu-west-1\n", "")
+	env["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"
+	r := runCLI(t, env, false, "use", "--shell", "powershell", "prod")
+	if want := "Remove-Item Env:AWS_ACCESS_KEY_ID -ErrorAction SilentlyContinue\n$Env:AWS_PROFILE = 'prod'\n"; r.code != 0 || r.out != want {
+		t.Errorf("use --shell powershell prod = %d %q, want %q\n%s", r.code, r.out, want, r.errOut)
+	}
+	r = runCLI(t, env, false, "use", "--shell", "powershell", "it's‘odd’")
+	if want := "Remove-Item Env:AWS_ACCESS_KEY_ID -ErrorAction SilentlyContinue\n$Env:AWS_PROFILE = 'it''s‘‘odd’’'\n"; r.code != 0 || r.out != want {
+		t.Errorf("a name with quotes = %d %q, want %q\n%s", r.code, r.out, want, r.errOut)
+	}
+	r = runCLI(t, env, false, "use", "--shell", "powershell", "--unset")
+	if want := "Remove-Item Env:AWS_ACCESS_KEY_ID -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n"; r.code != 0 || r.out != want {
+		t.Errorf("use --shell powershell --unset = %d %q, want %q", r.code, r.out, want)
+	}
+	r = runCLI(t, env, false, "shell-init", "powershell")
+	if r.code != 0 || !strings.Contains(r.out, "function awsauth {") || !strings.Contains(r.out, "use --shell powershell") {
+		t.Errorf("shell-init powershell = %d:\n%s%s", r.code, r.out, r.errOut)
+	}
+}
+
+// TestUseWithoutFunction: without the shell function, use prints the code
+// for the shell people have on the platform (PowerShell on Windows) and
+// how to install the function.
+func TestUseWithoutFunction(t *testing.T) {
+	env := home(t, "[profile prod]\nregion = eu-west-1\n", "")
+	r := runCLI(t, env, false, "use", "prod")
+	want, install := "export AWS_PROFILE='prod'\n", `eval "$(awsauth shell-init bash)"`
+	if runtime.GOOS == "windows" {
+		want, install = "$Env:AWS_PROFILE = 'prod'\n", "awsauth shell-init powershell | Out-String | Invoke-Expression"
+	}
+	if r.code != 0 || r.out != want || !strings.Contains(r.errOut, install) {
+		t.Errorf("use prod = %d %q, want %q and %q on stderr:\n%s", r.code, r.out, want, install, r.errOut)
 	}
 }

@@ -24,7 +24,7 @@ func home(t *testing.T, extra map[string]string) sysenv.Env {
 	if err := os.WriteFile(filepath.Join(dir, ".aws", "config"), []byte("[profile dev]\nregion = eu-west-1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]string{"HOME": dir}
+	m := map[string]string{"HOME": dir, "USERPROFILE": dir}
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -92,7 +92,7 @@ func TestAnswer(t *testing.T) {
 	notHandled(t, env, "credential-process", "--profile=")
 	notHandled(t, env, "credential-process", "--profile", "prod")
 	notHandled(t, env, "credential-process")
-	notHandled(t, sysenv.FromMap(map[string]string{"HOME": env.Get("HOME"), "AWS_PROFILE": "dev"}), "credential-process")
+	notHandled(t, sysenv.FromMap(map[string]string{"HOME": env.Get("HOME"), "USERPROFILE": env.Get("HOME"), "AWS_PROFILE": "dev"}), "credential-process")
 
 	stale := fresh()
 	stale.Obtained, stale.Expiration = now.Add(-50*time.Minute), now.Add(10*time.Minute) // 1 h credentials, 10 min left: inside their 15-minute window
@@ -129,7 +129,7 @@ func TestKeyChangesWithWhatDecidesTheCredentials(t *testing.T) {
 	if Key("prod", env) == base {
 		t.Error("the profile does not change the key")
 	}
-	if Key("dev", sysenv.FromMap(map[string]string{"HOME": env.Get("HOME"), "AWS_ACCESS_KEY_ID": "AKIA"})) == base {
+	if Key("dev", sysenv.FromMap(map[string]string{"HOME": env.Get("HOME"), "USERPROFILE": env.Get("HOME"), "AWS_ACCESS_KEY_ID": "AKIA"})) == base {
 		t.Error("AWS_ACCESS_KEY_ID does not change the key")
 	}
 	cfg := filepath.Join(env.Get("HOME"), ".aws", "config")

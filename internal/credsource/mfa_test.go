@@ -34,7 +34,7 @@ func TestMFACodeServesTheWholeRun(t *testing.T) {
 	files := awsconfig.Files{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
 	os.WriteFile(files.Config, []byte(mfaConfig), 0o600)
 	os.WriteFile(files.Credentials, []byte("[deployer]\naws_access_key_id = "+awsfake.DefaultUserAccessKeyID+"\naws_secret_access_key = "+awsfake.DefaultUserSecretAccessKey+"\n"), 0o600)
-	env := sysenv.FromMap(map[string]string{"HOME": dir, "AWS_ENDPOINT_URL_STS": fake.URL()})
+	env := sysenv.FromMap(map[string]string{"HOME": dir, "USERPROFILE": dir, "AWS_ENDPOINT_URL_STS": fake.URL()})
 	trace, err := awsconfig.Resolve(context.Background(), awsconfig.Request{Profile: "breakglass", Env: env, Files: files})
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func TestSSOTokenRefreshFailingForAWSsReasons(t *testing.T) {
 	if err := os.WriteFile(files.Config, []byte(ssoConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := sysenv.FromMap(map[string]string{"HOME": dir, "AWS_ENDPOINT_URL_SSO": fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC": fake.URL()})
+	env := sysenv.FromMap(map[string]string{"HOME": dir, "USERPROFILE": dir, "AWS_ENDPOINT_URL_SSO": fake.URL(), "AWS_ENDPOINT_URL_SSO_OIDC": fake.URL()})
 	cachePath := ssotoken.CachePath(dir, ssotoken.CacheKey("corp", awsfake.DefaultStartURL))
 	seed := func(refreshToken string) {
 		t.Helper()

@@ -42,7 +42,7 @@ func BenchmarkPreflightOffline(b *testing.B) {
 	ctxFile.WriteString("}")
 	must(os.WriteFile(filepath.Join(dir, "cdk.context.json"), []byte(ctxFile.String()), 0o600))
 	vars := sysenv.FromMap(map[string]string{
-		"HOME": home, "AWS_PROFILE": "deploy", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
+		"HOME": home, "USERPROFILE": home, "AWS_PROFILE": "deploy", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
 		"AWS_EC2_METADATA_DISABLED": "true", "CDK_DEFAULT_ACCOUNT": "222222222222",
 	})
 	ctx := context.Background()

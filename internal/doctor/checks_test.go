@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -379,6 +380,14 @@ func TestStaticKeys(t *testing.T) {
 			t.Errorf("no file:line with the masked id: %s", r.Detail)
 		}
 	})
+	t.Run("warn: keys as the SDKs read them, header comment, quotes and colon included", func(t *testing.T) {
+		f := newFixture(t).credentials("[default] # mine\naws_access_key_id = \"" + plantedKeyID + "\"\naws_secret_access_key = " + plantedSecret + "\n\n[ci]\naws_access_key_id: " + plantedKeyID + "\naws_secret_access_key: x\n")
+		path := f.home.Vars["AWS_SHARED_CREDENTIALS_FILE"]
+		r := want(t, StaticKeys, f.env(), Warn, "[default] "+path+":2", "[ci] "+path+":6")
+		if strings.Contains(r.Detail, "mine") {
+			t.Errorf("the header comment is taken for the profile's name: %s", r.Detail)
+		}
+	})
 	t.Run("ok: temporary keys and SSO only", func(t *testing.T) {
 		f := newFixture(t).config(ssoConfig).credentials("[tmp]\naws_access_key_id = ASIAENVKEY0000000000\naws_secret_access_key = x\naws_session_token = y\n")
 		want(t, StaticKeys, f.env(), OK)
@@ -389,7 +398,13 @@ func TestStaticKeys(t *testing.T) {
 }
 
 func TestFileModes(t *testing.T) {
+	unixOnly := func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("POSIX file modes: Windows has none, and the check skips there (see skip: windows)")
+		}
+	}
 	t.Run("warn: readable by others", func(t *testing.T) {
+		unixOnly(t)
 		f := newFixture(t).credentials(staticCredentials).ssoToken("corp", time.Hour, true)
 		chmod(t, f.home.Vars["AWS_SHARED_CREDENTIALS_FILE"], 0o644)
 		tok := filepath.Join(f.home.Home, ".aws", "sso", "cache")
@@ -398,6 +413,7 @@ func TestFileModes(t *testing.T) {
 		want(t, FileModes, f.env(), Warn, "(0644)", "(0640)", "chmod 600 "+f.home.Vars["AWS_SHARED_CREDENTIALS_FILE"]+" && chmod 600 "+filepath.Join(tok, "*.json"))
 	})
 	t.Run("ok", func(t *testing.T) {
+		unixOnly(t)
 		f := newFixture(t).credentials(staticCredentials).ssoToken("corp", time.Hour, true)
 		want(t, FileModes, f.env(), OK, "only you can read")
 	})
@@ -405,7 +421,11 @@ func TestFileModes(t *testing.T) {
 		want(t, FileModes, newFixture(t).env(), Skip)
 	})
 	t.Run("skip: windows", func(t *testing.T) {
-		want(t, FileModes, newFixture(t).env(func(e *Env) { e.GOOS = "windows" }), Skip, "Windows")
+		// Files that are 0644 on Unix are no problem on Windows: the
+		// access list of the user's profile keeps them private.
+		f := newFixture(t).credentials(staticCredentials)
+		chmod(t, f.home.Vars["AWS_SHARED_CREDENTIALS_FILE"], 0o644)
+		want(t, FileModes, f.env(func(e *Env) { e.GOOS = "windows" }), Skip, "Windows")
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/awsauth/awsauth/internal/identity"
 )
 
 // AWS refuses requests signed more than 5 minutes off its clock; past a
@@ -56,11 +58,5 @@ func clockFix(goos string) string {
 	if goos == "" {
 		goos = runtime.GOOS
 	}
-	switch goos {
-	case "darwin":
-		return "sudo sntp -sS time.apple.com"
-	case "windows":
-		return "w32tm /resync   (in an administrator prompt)"
-	}
-	return "sudo timedatectl set-ntp true"
+	return identity.ClockSyncCommand(goos)
 }

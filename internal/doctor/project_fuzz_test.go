@@ -62,7 +62,7 @@ func FuzzProjectFiles(f *testing.F) {
 			}
 		}
 
-		e := &Env{Dir: dir, Offline: true, Lookup: sysenv.FromMap(map[string]string{"HOME": dir}),
+		e := &Env{Dir: dir, Offline: true, Lookup: sysenv.FromMap(map[string]string{"HOME": dir, "USERPROFILE": dir}),
 			Expect: Expect{Account: "111111111111", AccountFrom: "--expect-account"}}
 		r := CDKContext.Run(context.Background(), e)
 		switch r.Status {

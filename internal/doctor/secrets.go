@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/awsini"
 )
 
 // Limits of the repository scan: larger files are data, not configuration,
@@ -229,28 +230,22 @@ type staticKey struct {
 	line              int
 }
 
-// longTermKeys lists the aws_access_key_id settings with AKIA ids in path.
+// longTermKeys lists the aws_access_key_id settings with AKIA ids in path,
+// read as the Go SDK reads the file ([awsini]); a key in a section the SDK
+// ignores still leaks with the file, so every section counts.
 func longTermKeys(path string) ([]staticKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var out []staticKey
-	section := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			section = strings.TrimSpace(strings.TrimPrefix(strings.Trim(line, "[]"), "profile "))
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "aws_access_key_id") {
-			continue
-		}
-		if id := strings.TrimSpace(v); strings.HasPrefix(id, "AKIA") {
-			out = append(out, staticKey{path: path, profile: section, id: id, line: n})
+	for _, sec := range awsini.Parse(data).Sections {
+		profile := strings.TrimPrefix(sec.Name, "profile ")
+		for _, s := range sec.Settings {
+			if s.Key == "aws_access_key_id" && strings.HasPrefix(s.Value, "AKIA") {
+				out = append(out, staticKey{path: path, profile: profile, id: s.Value, line: s.Line})
+			}
 		}
 	}
-	return out, sc.Err()
+	return out, nil
 }

@@ -4,8 +4,6 @@
 package execenv
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/awsini"
 )
 
 // Unset are the variables that would make an SDK in the child take
@@ -131,36 +130,70 @@ func Build(in Inputs) (*Plan, error) {
 
 // StripDefaultCredentials removes the credential settings of the default
 // profile from a shared config (config true) or credentials file, and
-// returns the names it removed. Everything else is kept byte for byte.
+// returns the names it removed. Every other line is kept byte for byte.
+//
+// The default profile is the sections the Go SDK reads as it
+// ([awsini.ProfileName]) and those botocore may read as it: botocore takes
+// a header's text as written, splits "profile NAME" with shlex, and lends
+// the keys of [DEFAULT] to every section (see package awsini). A setting
+// goes with its continuation lines and nested settings, and with the
+// indented settings right after it, which botocore reads as part of its
+// value.
 func StripDefaultCredentials(data []byte, config bool) ([]byte, []string) {
-	var out bytes.Buffer
+	f := awsini.Parse(data)
+	which := awsini.CredentialsFile
+	if config {
+		which = awsini.ConfigFile
+	}
 	var removed []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	inDefault, dropping := false, false
-	for sc.Scan() {
-		line := sc.Text()
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(t, "["):
-			name := strings.TrimSpace(strings.Trim(t, "[]"))
-			inDefault = name == "default" || (config && strings.TrimSpace(strings.TrimPrefix(name, "profile ")) == "default" && strings.HasPrefix(name, "profile "))
-			dropping = false
-		case dropping && t != "" && (line[0] == ' ' || line[0] == '\t'):
-			continue // a continuation of a dropped setting
-		case inDefault && t != "" && t[0] != '#' && t[0] != ';':
-			k, _, ok := strings.Cut(t, "=")
-			k = strings.ToLower(strings.TrimSpace(k))
-			dropping = ok && credentialKeys[k]
-			if dropping {
-				removed = append(removed, k)
+	seen := map[string]bool{}
+	for _, sec := range f.Sections {
+		if !readAsDefault(sec, which, f.Line(sec.Line)) {
+			continue
+		}
+		dropping := false
+		for _, s := range sec.Settings {
+			switch {
+			case credentialKeys[s.Key]:
+				dropping = true
+				if !seen[s.Key] {
+					seen[s.Key] = true
+					removed = append(removed, s.Key)
+				}
+			case dropping && s.Indented:
+			default:
+				dropping = false
 				continue
 			}
-		default:
-			dropping = false
+			f.Remove(s.Lines()...)
 		}
-		out.WriteString(line)
-		out.WriteByte('\n')
 	}
-	return out.Bytes(), removed
+	if len(removed) == 0 {
+		return data, nil
+	}
+	return f.Bytes(), removed
+}
+
+// readAsDefault reports whether the Go SDK or botocore may take sec, whose
+// header is header, for the default profile.
+func readAsDefault(sec *awsini.Section, which awsini.Which, header string) bool {
+	if name, ok := awsini.ProfileName(sec.Name, which); ok && name == "default" {
+		return true
+	}
+	// botocore: the text between the first [ and the last ] of the line.
+	t := strings.TrimSpace(header)
+	end := strings.LastIndexByte(t, ']')
+	if !strings.HasPrefix(t, "[") || end < 2 {
+		return false
+	}
+	name := t[1:end]
+	if name == "default" || name == "DEFAULT" {
+		return true
+	}
+	if which != awsini.ConfigFile || !strings.HasPrefix(name, "profile") {
+		return false
+	}
+	// shlex.split, loosely: quotes and backslashes only join.
+	words := strings.Fields(strings.NewReplacer(`"`, "", "'", "", `\`, "").Replace(name))
+	return len(words) == 2 && words[1] == "default"
 }

@@ -1,13 +1,10 @@
 package execenv
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -80,60 +77,73 @@ func TestBuildShadowsDefaultProfile(t *testing.T) {
 	}
 }
 
-func TestRunExitCodes(t *testing.T) {
-	ctx := context.Background()
-	run := func(args ...string) int {
-		code, _ := Run(ctx, Command{Args: args, Env: os.Environ()}, nil)
-		return code
-	}
-	if got := run("sh", "-c", "exit 0"); got != 0 {
-		t.Errorf("exit 0 -> %d", got)
-	}
-	if got := run("sh", "-c", "exit 42"); got != 42 {
-		t.Errorf("exit 42 -> %d", got)
-	}
-	if got := run("sh", "-c", "kill -TERM $$"); got != 128+int(syscall.SIGTERM) {
-		t.Errorf("killed by TERM -> %d", got)
-	}
-	code, err := Run(ctx, Command{Args: []string{"no-such-command-awsauth"}}, nil)
-	var se *StartError
-	if code != 127 || err == nil || !strings.Contains(err.Error(), "command not found: no-such-command-awsauth") {
-		t.Errorf("missing command -> %d %v", code, err)
-	}
-	_ = se
-	noexec := filepath.Join(t.TempDir(), "script")
-	os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644)
-	if code, _ := Run(ctx, Command{Args: []string{noexec}}, nil); code != 126 {
-		t.Errorf("not executable -> %d", code)
-	}
-}
-
-// TestRunRelaysSignals: a TERM sent to awsauth reaches the child, which
-// decides how to end (here: exit 7 from its trap).
-func TestRunRelaysSignals(t *testing.T) {
-	ready := filepath.Join(t.TempDir(), "ready")
-	done := make(chan int, 1)
-	go func() {
-		code, _ := Run(context.Background(), Command{Args: []string{"sh", "-c", "trap 'exit 7' TERM; touch " + ready + "; while :; do sleep 0.05; done"}, Env: os.Environ()}, nil)
-		done <- code
-	}()
-	for i := 0; i < 200; i++ {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	syscall.Kill(os.Getpid(), syscall.SIGTERM)
-	select {
-	case code := <-done:
-		if code != 7 {
-			t.Errorf("child exit %d, want 7 from its TERM trap", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("child did not end after TERM")
-	}
-}
-
 func fixedDir(dir string) func() (string, error) {
 	return func() (string, error) { return dir, nil }
+}
+
+// TestStripDefaultCredentialsReadsHeadersAsTheSDKsDo: a [default] header
+// the SDKs accept is a [default] header here too, whatever follows it.
+func TestStripDefaultCredentialsReadsHeadersAsTheSDKsDo(t *testing.T) {
+	tests := []struct {
+		name   string
+		config bool
+		in     string
+		want   string
+	}{
+		{name: "comment after the header", in: "[default] # note\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\nregion = eu-west-1\n",
+			want: "[default] # note\nregion = eu-west-1\n"},
+		{name: "semicolon comment after the header", in: "[default] ; note\naws_access_key_id = A\naws_secret_access_key = s\n",
+			want: "[default] ; note\n"},
+		{name: "spaces inside the brackets", in: "[ default ]\naws_access_key_id = A\naws_secret_access_key = s\n",
+			want: "[ default ]\n"},
+		{name: "profile default with a comment", config: true, in: "[profile default] # mine\ncredential_process = x\n",
+			want: "[profile default] # mine\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, removed := StripDefaultCredentials([]byte(tt.in), tt.config)
+			if string(out) != tt.want {
+				t.Errorf("copy:\n%s\nwant:\n%s", out, tt.want)
+			}
+			if len(removed) == 0 {
+				t.Errorf("nothing reported removed")
+			}
+		})
+	}
+}
+
+// TestStripDefaultCredentialsAsBotocoreReads: sections botocore may take
+// for the default profile lose their keys too, and a setting goes whole.
+func TestStripDefaultCredentialsAsBotocoreReads(t *testing.T) {
+	tests := []struct {
+		name    string
+		config  bool
+		in      string
+		want    string
+		removed []string
+	}{
+		{name: "[DEFAULT] lends its keys to every section", in: "[DEFAULT]\naws_access_key_id = A\naws_secret_access_key = s\n[default]\nregion = x\n",
+			want: "[DEFAULT]\n[default]\nregion = x\n", removed: []string{"aws_access_key_id", "aws_secret_access_key"}},
+		{name: "quoted profile default", config: true, in: "[profile 'default']\ncredential_process = x\n[profile dev]\ncredential_process = y\n",
+			want: "[profile 'default']\n[profile dev]\ncredential_process = y\n", removed: []string{"credential_process"}},
+		{name: "profile default in the credentials file is not the default", in: "[profile default]\naws_access_key_id = A\naws_secret_access_key = s\n",
+			want: "[profile default]\naws_access_key_id = A\naws_secret_access_key = s\n"},
+		{name: "continuations, nested and trailing indented settings go with the key", in: "[default]\r\ncredential_process = a\r\n  --b\r\n  output = json\r\n\r\nregion = x\r\n",
+			want: "[default]\r\n\r\nregion = x\r\n", removed: []string{"credential_process"}},
+		{name: "a key twice is named once", in: "[default]\naws_access_key_id = A\n[default]\naws_access_key_id = B\n",
+			want: "[default]\n[default]\n", removed: []string{"aws_access_key_id"}},
+		{name: "no newline at the end", in: "[default]\nregion = x\naws_session_token = t",
+			want: "[default]\nregion = x\n", removed: []string{"aws_session_token"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, removed := StripDefaultCredentials([]byte(tt.in), tt.config)
+			if string(out) != tt.want {
+				t.Errorf("copy:\n%q\nwant:\n%q", out, tt.want)
+			}
+			if diff := cmp.Diff(tt.removed, removed); diff != "" {
+				t.Errorf("removed (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

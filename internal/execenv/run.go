@@ -9,11 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"syscall"
 )
-
-// Relayed are the signals passed on to the child.
-var Relayed = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // Command is a child to run.
 type Command struct {
@@ -24,7 +20,7 @@ type Command struct {
 	Stderr io.Writer
 	// InteractiveTerminal is set when stdin is a terminal: a Ctrl-C there
 	// already reaches the child (same process group), so SIGINT is not sent
-	// twice.
+	// twice. (On Windows nothing is ever sent: see signal_windows.go.)
 	InteractiveTerminal bool
 }
 
@@ -45,7 +41,7 @@ func (e *StartError) Error() string {
 func (e *StartError) Unwrap() error { return e.Err }
 
 // Run starts the child, relays signals to it, waits for it, and returns its
-// exit code: its own, or 128+N when signal N ended it. The child's life
+// exit code: its own, or (on Unix) 128+N when signal N ended it. The child's life
 // decides awsauth's: Run waits for it even when ctx is cancelled (a Ctrl-C
 // is the child's to handle), and ctx only bounds the start. onStart, when
 // set, is called once the child runs. The error is set only when the child
@@ -71,7 +67,7 @@ func Run(ctx context.Context, c Command, onStart func(pid int)) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, Relayed...)
+	signal.Notify(sigs, caught...)
 	defer signal.Stop(sigs)
 
 	if err := cmd.Start(); err != nil {
@@ -89,10 +85,7 @@ func Run(ctx context.Context, c Command, onStart func(pid int)) (int, error) {
 	for {
 		select {
 		case s := <-sigs:
-			if s == syscall.SIGINT && c.InteractiveTerminal {
-				continue
-			}
-			_ = cmd.Process.Signal(s)
+			relay(cmd.Process, s, c.InteractiveTerminal)
 		case err := <-done:
 			return exitCode(c.Args[0], cmd, err)
 		}
@@ -113,8 +106,8 @@ func exitCode(name string, cmd *exec.Cmd, err error) (int, error) {
 		}
 		return 1, fmt.Errorf("lost track of %s: %w", name, err)
 	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
+	if code, ok := signaledCode(st); ok {
+		return code, nil
 	}
 	return st.ExitCode(), nil
 }

@@ -1,46 +1,42 @@
 package execenv
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
-	"os/exec"
-	"os/signal"
+	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
-// waitFailsEnv makes the test binary, run again, call Run with SIGCHLD
-// ignored: the kernel then reaps the child itself, and Wait fails with no
-// process state to read. It runs in its own process so that no other test
-// sees SIGCHLD ignored.
-const waitFailsEnv = "AWSAUTH_EXECENV_TEST_WAIT_FAILS"
+// childExitEnv makes the test binary, started as a child by a test, exit at
+// once with the code it names: a child that runs the same on every
+// platform, with no shell needed.
+const childExitEnv = "AWSAUTH_EXECENV_TEST_CHILD_EXIT"
 
-func TestRunWaitFailsWithoutProcessState(t *testing.T) {
-	if os.Getenv(waitFailsEnv) == "1" {
-		signal.Ignore(syscall.SIGCHLD)
-		code, err := Run(context.Background(), Command{Args: []string{"true"}}, nil)
-		if err == nil {
-			t.Fatalf("Run = %d, nil; want an error: the child's status was lost", code)
+func TestMain(m *testing.M) {
+	if v, ok := os.LookupEnv(childExitEnv); ok {
+		code, err := strconv.Atoi(v)
+		if err != nil {
+			code = 99
 		}
-		if code == 0 {
-			t.Fatalf("Run = 0, %v; want a failure code", err)
-		}
-		var se *StartError
-		if errors.As(err, &se) {
-			t.Fatalf("Run = %d, %v: the child did start, this is no start error", code, err)
-		}
-		t.Logf("Run = %d, %v", code, err)
-		return
+		os.Exit(code)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunWaitFailsWithoutProcessState$", "-test.v")
-	cmd.Env = append(os.Environ(), waitFailsEnv+"=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRunWaitFailsWithoutProcessState") {
-		t.Fatalf("the run with SIGCHLD ignored failed (%v):\n%s", err, out.String())
+	os.Exit(m.Run())
+}
+
+// TestRunExitCodes: the child's own code comes back unchanged; a command
+// that is not there is 127, as in a shell.
+func TestRunExitCodes(t *testing.T) {
+	ctx := context.Background()
+	for _, want := range []int{0, 1, 42, 255} {
+		env := append(os.Environ(), childExitEnv+"="+strconv.Itoa(want))
+		code, err := Run(ctx, Command{Args: []string{os.Args[0]}, Env: env}, nil)
+		if code != want || err != nil {
+			t.Errorf("child exits %d: Run = %d, %v", want, code, err)
+		}
+	}
+	code, err := Run(ctx, Command{Args: []string{"no-such-command-awsauth"}}, nil)
+	if code != 127 || err == nil || !strings.Contains(err.Error(), "command not found: no-such-command-awsauth") {
+		t.Errorf("missing command -> %d %v", code, err)
 	}
 }

@@ -43,7 +43,7 @@ func TestDivergenceErrorsAreExplained(t *testing.T) {
 // config 1.33, botocore 1.43, the AWS CLI v2 2.9). They join the samples
 // from public threads, so TestSamples checks them too.
 func init() {
-	for _, s := range []struct {
+	samples = append(samples, []struct {
 		cause Cause
 		src   string
 		text  string
@@ -68,7 +68,5 @@ func init() {
 			"botocore.exceptions.CredentialRetrievalError: Error when retrieving credentials from Environment: No credentials found in credential_source referenced in profile app"},
 		{InvalidClientTokenID, "aws-cli-v1 blank-env-keys",
 			"An error occurred (MissingAuthenticationToken) when calling the GetCallerIdentity operation: Request is missing Authentication Token"},
-	} {
-		samples = append(samples, s)
-	}
+	}...)
 }

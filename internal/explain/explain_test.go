@@ -510,7 +510,7 @@ func situationFor(t *testing.T, config, creds string, env map[string]string, pro
 	if creds != "" {
 		os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte(creds), 0o600)
 	}
-	m := map[string]string{"HOME": home}
+	m := map[string]string{"HOME": home, "USERPROFILE": home}
 	for k, v := range env {
 		m[k] = v
 	}
@@ -662,7 +662,7 @@ func TestSSOTokenState(t *testing.T) {
 	cache := filepath.Join(home, ".aws", "sso", "cache")
 	os.MkdirAll(cache, 0o700)
 	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(personalConfig), 0o600)
-	e := sysenv.FromMap(map[string]string{"HOME": home})
+	e := sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home})
 	write := func(body string) {
 		os.WriteFile(ssotoken.CachePath(home, "corp"), []byte(body), 0o600)
 	}
@@ -703,7 +703,7 @@ func TestLoginTokenState(t *testing.T) {
 	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(personalConfig), 0o600)
 	cache := filepath.Join(home, "logincache")
 	os.MkdirAll(cache, 0o700)
-	e := sysenv.FromMap(map[string]string{"HOME": home, "AWS_LOGIN_CACHE_DIRECTORY": cache})
+	e := sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_LOGIN_CACHE_DIRECTORY": cache})
 	// The SDKs name the file after the SHA-256 of the login_session value.
 	sum := sha256.Sum256([]byte("arn:aws:iam::666666666666:user/dev"))
 	file := filepath.Join(cache, hex.EncodeToString(sum[:])+".json")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -112,9 +113,21 @@ func (e *RejectedError) Hints() []string {
 	case BadSecret:
 		return []string{"the secret access key does not match the access key id: check both in the profile or environment"}
 	case ClockSkew:
-		return []string{"this machine's clock is off by more than 5 minutes: sync it (for example: sudo timedatectl set-ntp true) and retry"}
+		return []string{"this machine's clock is off by more than 5 minutes: sync it (" + ClockSyncCommand(runtime.GOOS) + ") and retry"}
 	}
 	return nil
+}
+
+// ClockSyncCommand is the command that syncs the clock of a system
+// (runtime.GOOS) with network time.
+func ClockSyncCommand(goos string) string {
+	switch goos {
+	case "darwin":
+		return "sudo sntp -sS time.apple.com"
+	case "windows":
+		return "w32tm /resync   (in an administrator prompt)"
+	}
+	return "sudo timedatectl set-ntp true"
 }
 
 // UnreachableError is an endpoint that did not answer.
@@ -192,6 +205,9 @@ func endpointOf(err error) string {
 func rootCause(err error) string {
 	if err == nil {
 		return "no answer"
+	}
+	if s, ok := netErrorText(err); ok {
+		return s
 	}
 	for {
 		u := errors.Unwrap(err)

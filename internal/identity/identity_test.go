@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +135,19 @@ func TestGetUnreachable(t *testing.T) {
 	}
 	if got := un.Error(); got != "could not reach "+url+": connection refused" {
 		t.Errorf("message %q", got)
+	}
+}
+
+// TestClockSkewHint: the fix for a skewed clock is the command for this
+// system, not Linux's everywhere.
+func TestClockSkewHint(t *testing.T) {
+	hints := (&RejectedError{Reason: ClockSkew}).Hints()
+	if len(hints) != 1 || !strings.Contains(hints[0], ClockSyncCommand(runtime.GOOS)) {
+		t.Errorf("hints %q, want the command %q", hints, ClockSyncCommand(runtime.GOOS))
+	}
+	for goos, want := range map[string]string{"linux": "timedatectl", "darwin": "sntp", "windows": "w32tm"} {
+		if got := ClockSyncCommand(goos); !strings.Contains(got, want) {
+			t.Errorf("ClockSyncCommand(%s) = %q, want %s", goos, got, want)
+		}
 	}
 }

@@ -28,9 +28,11 @@ type IOStreams struct {
 
 // System returns streams bound to the process's stdin, stdout and stderr.
 // Colour is enabled on terminals unless NO_COLOR is set or TERM is "dumb".
+// A Windows console that cannot take ANSI escape sequences counts as no
+// terminal for output: it gets the plain lines a pipe gets.
 func System() *IOStreams {
-	outTTY := isTerminal(os.Stdout)
-	errTTY := isTerminal(os.Stderr)
+	outTTY := isTerminal(os.Stdout) && ansiTerminal(os.Stdout)
+	errTTY := isTerminal(os.Stderr) && ansiTerminal(os.Stderr)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	dumb := os.Getenv("TERM") == "dumb"
 	return &IOStreams{

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 
+	"github.com/awsauth/awsauth/internal/awsini"
 	"github.com/awsauth/awsauth/internal/linefmt"
 )
 
@@ -121,7 +122,7 @@ func Plan(current []byte, as []Assignment, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	outside := sectionNames(append(append([]byte{}, before...), after...))
+	outside := profileNames(append(append([]byte{}, before...), after...))
 	res := &Result{}
 	var block bytes.Buffer
 	block.WriteString(beginMarker(o.Session) + "\n")
@@ -186,12 +187,15 @@ func split(data []byte, session string) (before, block, after []byte, err error)
 	return data[:i], data[i:j], data[j:], nil
 }
 
-var sectionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]`) })
-
-func sectionNames(data []byte) map[string]bool {
+// profileNames are the profiles data (a config file) defines, as the Go SDK
+// names them: [profile NAME] and [default]. Other sections, such as a bare
+// [NAME], are no profiles to the SDKs and do not keep a name from the block.
+func profileNames(data []byte) map[string]bool {
 	m := map[string]bool{}
-	for _, s := range sectionRE().FindAllSubmatch(data, -1) {
-		m[string(s[1])] = true
+	for _, name := range awsini.Parse(data).Names() {
+		if p, ok := awsini.ProfileName(name, awsini.ConfigFile); ok {
+			m[p] = true
+		}
 	}
 	return m
 }

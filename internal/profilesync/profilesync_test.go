@@ -49,3 +49,20 @@ func TestPlanBadTemplate(t *testing.T) {
 		t.Errorf("broken template accepted")
 	}
 }
+
+// TestPlanSkipsProfilesAsTheSDKNamesThem: a name is taken by a profile
+// outside the block as the Go SDK reads the file, comments and spacing in
+// the header included; a bare [NAME] is no profile in the config file.
+func TestPlanSkipsProfilesAsTheSDKNamesThem(t *testing.T) {
+	current := []byte("[profile   dev-account-admin ] # mine\nregion = eu-west-1\n\n[prod-readonly]\nregion = x\n")
+	r, err := Plan(current, as, Options{Session: "corp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Skipped, ","); got != "dev-account-admin" {
+		t.Errorf("skipped %q, want dev-account-admin", got)
+	}
+	if got := strings.Join(r.Profiles, ","); got != "prod-readonly" {
+		t.Errorf("profiles %q, want prod-readonly", got)
+	}
+}

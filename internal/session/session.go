@@ -48,13 +48,6 @@ type Deps struct {
 // Clients returns the client builder of d.
 func (d Deps) Clients() Clients { return Clients{Env: d.Env, HTTPClient: d.HTTPClient} }
 
-func (d Deps) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
-}
-
 func (d Deps) debugf(format string, args ...any) {
 	if d.Debugf != nil {
 		d.Debugf(format, args...)

@@ -39,7 +39,7 @@ func env(t *testing.T, config, credentials string) sysenv.Env {
 	os.MkdirAll(filepath.Join(home, ".aws"), 0o700)
 	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(config), 0o600)
 	os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte(credentials), 0o600)
-	return sysenv.FromMap(map[string]string{"HOME": home, "AWS_EC2_METADATA_DISABLED": "true"})
+	return sysenv.FromMap(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_EC2_METADATA_DISABLED": "true"})
 }
 
 func TestCachedSavesAndAnswersWarm(t *testing.T) {

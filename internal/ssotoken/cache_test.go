@@ -16,6 +16,7 @@ import (
 func TestCachePathMatchesSDK(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
+	t.Setenv("USERPROFILE", home) // the SDK's home on Windows
 	for _, key := range []string{"corp", "https://example.awsapps.com/start", "my session"} {
 		want, err := ssocreds.StandardCachedTokenFilepath(key)
 		if err != nil {

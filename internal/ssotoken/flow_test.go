@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -114,12 +115,14 @@ func TestLoginDeviceFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Mode().Perm() != 0o600 {
-			t.Errorf("token file mode %v", fi.Mode().Perm())
-		}
-		di, _ := os.Stat(filepath.Dir(path))
-		if di.Mode().Perm() != 0o700 {
-			t.Errorf("cache dir mode %v", di.Mode().Perm())
+		if runtime.GOOS != "windows" { // no POSIX modes there
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("token file mode %v", fi.Mode().Perm())
+			}
+			di, _ := os.Stat(filepath.Dir(path))
+			if di.Mode().Perm() != 0o700 {
+				t.Errorf("cache dir mode %v", di.Mode().Perm())
+			}
 		}
 		data, _ := os.ReadFile(path)
 		if !strings.Contains(string(data), `"expiresAt":"`+start.Add(25*time.Second+time.Hour).UTC().Format("2006-01-02T15:04:05Z")+`"`) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,30 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/awsauth/awsauth/internal/awsfake"
 )
 
-// manualClock is a clock that moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func startProxy(t *testing.T, ttl time.Duration) (*ExpiryProxy, *manualClock) {
+func startProxy(t *testing.T, ttl time.Duration) (*ExpiryProxy, *awsfake.ManualClock) {
 	t.Helper()
 	m := Moto(t)
-	clock := &manualClock{now: time.Now()}
+	clock := awsfake.NewManualClock(time.Now())
 	p, err := StartExpiryProxy(t.Context(), m.URL, ExpiryProxyOptions{TTL: ttl, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -86,11 +69,11 @@ func TestExpiryProxyShortensAndEnforcesSTSKeys(t *testing.T) {
 	if _, err := stsVia(p, role).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("GetCallerIdentity with fresh role keys: %v", err)
 	}
-	clock.Add(39 * time.Second)
+	clock.Advance(39 * time.Second)
 	if _, err := stsVia(p, role).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("GetCallerIdentity 1 s before expiry: %v", err)
 	}
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	_, err = stsVia(p, role).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	wantExpiredToken(t, "sts GetCallerIdentity", err)
 	_, err = cfnVia(p, role).DescribeStacks(t.Context(), &cloudformation.DescribeStacksInput{})
@@ -166,7 +149,7 @@ func signed(t *testing.T, p *ExpiryProxy, keys aws.Credentials, service, method,
 }
 
 // expiredKeys assumes a role through p and lets its keys expire.
-func expiredKeys(t *testing.T, p *ExpiryProxy, clock *manualClock) aws.Credentials {
+func expiredKeys(t *testing.T, p *ExpiryProxy, clock *awsfake.ManualClock) aws.Credentials {
 	t.Helper()
 	out, err := stsVia(p, cfgFor(TestAccessKeyID, TestSecretAccessKey, "")).AssumeRole(t.Context(), &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::123456789012:role/Deployer"), RoleSessionName: aws.String("t"),
@@ -174,7 +157,7 @@ func expiredKeys(t *testing.T, p *ExpiryProxy, clock *manualClock) aws.Credentia
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	return aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey), SessionToken: aws.ToString(out.Credentials.SessionToken)}
 }
 
@@ -274,7 +257,7 @@ func TestExpiryProxyHoldsAStack(t *testing.T) {
 	if got := status(); got["Held"] != "CREATE_IN_PROGRESS" || got["Free"] != "CREATE_COMPLETE" {
 		t.Errorf("during the hold: %v; want Held CREATE_IN_PROGRESS, Free CREATE_COMPLETE", got)
 	}
-	clock.Add(90 * time.Second)
+	clock.Advance(90 * time.Second)
 	if got := status(); got["Held"] != "CREATE_COMPLETE" {
 		t.Errorf("after the hold: %v; want Held CREATE_COMPLETE", got)
 	}

@@ -146,12 +146,12 @@ func (e *cdkEnv) run(ctx context.Context, out *syncBuffer, env []string, args ..
 }
 
 // deploy runs `cdk deploy` of stacks under awsauth exec with execFlags,
-// and reports the output, the error and how long it took.
-func (e *cdkEnv) deploy(t *testing.T, stacks []string, execFlags ...string) (string, error, time.Duration) {
+// and reports the output, how long it took, and the error.
+func (e *cdkEnv) deploy(t *testing.T, stacks []string, execFlags ...string) (string, time.Duration, error) {
 	var out syncBuffer
 	start := time.Now()
 	err := e.deployWatched(t.Context(), &out, stacks, execFlags...)
-	return out.String(), err, time.Since(start)
+	return out.String(), time.Since(start), err
 }
 
 func (e *cdkEnv) deployWatched(ctx context.Context, out *syncBuffer, stacks []string, execFlags ...string) error {
@@ -203,7 +203,7 @@ func TestCDKOutlivesCredentials(t *testing.T) {
 		t.Parallel()
 		e := rig.newEnv(t, ttl, cdkRoleConfig, testenv.ExpiryProxyOptions{})
 		e.proxy.Hold("AwsauthHeld", hold)
-		out, err, took := e.deploy(t, []string{"AwsauthHeld"}, "--profile", "deployer")
+		out, took, err := e.deploy(t, []string{"AwsauthHeld"}, "--profile", "deployer")
 		if err != nil || !strings.Contains(out, "✅  AwsauthHeld") {
 			t.Fatalf("cdk deploy under awsauth exec: %v\n%s", err, tail(out, 4000))
 		}
@@ -224,7 +224,7 @@ func TestCDKOutlivesCredentials(t *testing.T) {
 		t.Parallel()
 		e := rig.newEnv(t, ttl, cdkRoleConfig, testenv.ExpiryProxyOptions{})
 		e.proxy.Hold("AwsauthFixedKeys", hold)
-		out, err, took := e.deploy(t, []string{"AwsauthFixedKeys"}, "--profile", "deployer", "--no-server")
+		out, took, err := e.deploy(t, []string{"AwsauthFixedKeys"}, "--profile", "deployer", "--no-server")
 		if err == nil {
 			t.Fatalf("cdk deploy on fixed keys succeeded in %v; want it to die with ExpiredToken once the %v keys expire\n%s", took, ttl, tail(out, 4000))
 		}
@@ -249,7 +249,7 @@ func TestCDKOutlivesCredentials(t *testing.T) {
 		e.proxy.Hold(first, ttl+ttl/2)
 		e.proxy.Hold(second, ttl/2)
 		start := time.Now()
-		out, err, _ := e.deploy(t, []string{first, second}, "--profile", "deployer")
+		out, _, err := e.deploy(t, []string{first, second}, "--profile", "deployer")
 		if err != nil || !strings.Contains(out, "✅  "+first) || !strings.Contains(out, "✅  "+second) {
 			t.Fatalf("cdk deploy --all under awsauth exec: %v\n%s", err, tail(out, 4000))
 		}
