@@ -187,6 +187,6 @@ func (a *app) notifyLogin(o execOptions, profile string, until time.Time) {
 // loginNotification is the desktop notification's title and body.
 func loginNotification(profile string, until time.Time) (title, body string) {
 	return "awsauth: log in to keep your deployment going",
-		fmt.Sprintf("The IAM Identity Center session of profile %s has ended. Commands keep running until %s; run: awsauth login --profile %s",
+		fmt.Sprintf("The login session of profile %s (IAM Identity Center or aws login) has ended. Commands keep running until %s; run: awsauth login --profile %s",
 			profile, until.Local().Format("15:04"), profile)
 }
