@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/awsauth/awsauth/internal/awsfake"
@@ -56,8 +58,9 @@ func TestMain(m *testing.M) {
 		},
 		// Children for awsauth exec, so that scripts need neither curl
 		// nor python to play a command that uses the endpoint.
-		"container-get": containerGet,
-		"create-stack":  createStack,
+		"container-get":     containerGet,
+		"create-stack":      createStack,
+		"sdk-until-renewed": sdkUntilRenewed,
 	})
 }
 
@@ -89,6 +92,8 @@ func TestScripts(t *testing.T) {
 			"sso-cache":          cmdSSOCache,
 			"awsfake":            cmdAWSFake,
 			"awsfake-login":      cmdAWSFakeLogin,
+			"awsfake-signin":     cmdAWSFakeSignin,
+			"awsfake-browse":     cmdAWSFakeBrowse,
 			"awsfake-calls":      cmdAWSFakeCalls,
 			"awsfake-fault":      cmdAWSFakeFault,
 			"awsfake-advance":    cmdAWSFakeAdvance,
@@ -223,6 +228,10 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 				sc.SSOSessionDuration = d
 			case "token":
 				sc.AccessTokenLifetime = d
+			case "logincreds":
+				sc.LoginCredentialLifetime = d
+			case "loginsession":
+				sc.LoginSessionDuration = d
 			default:
 				ts.Fatalf("awsfake: unknown setting %q", k)
 			}
@@ -242,7 +251,7 @@ func cmdAWSFake(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { srv.Close() })
 	fakes.Store(ts.Getenv("WORK"), srv)
-	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"} {
+	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN"} {
 		ts.Setenv(k, srv.URL())
 	}
 	ts.Setenv("AWSFAKE_URL", srv.URL())
@@ -292,6 +301,78 @@ func cmdAWSFakeLogin(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), data, 0o600))
 	// Scripts assert that no output carries the token.
 	ts.Setenv("SSO_ACCESS_TOKEN", tok.AccessToken)
+}
+
+// awsfake-signin [stale|noid]: seed the aws login cache with a sign-in of
+// the fake's login user, as if the person had just run aws login; stale:
+// the credentials are past their expiresAt (the refresh token works);
+// noid: without the id token (as the Go SDK leaves the file). Sets
+// LOGIN_CACHE_FILE, and LOGIN_SECRET to the secret key and LOGIN_REFRESH
+// to the refresh token (as regular expressions that match them literally),
+// so scripts can assert no output carries them.
+func cmdAWSFakeSignin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: awsfake-signin [stale|noid]")
+	}
+	tok := scriptFake(ts).IssueLoginToken()
+	expires := tok.Expires
+	mode := ""
+	if len(args) == 1 {
+		mode = args[0]
+	}
+	if mode == "stale" {
+		expires = time.Now().Add(-time.Minute)
+	}
+	entry := map[string]any{
+		"accessToken": map[string]string{
+			"accessKeyId": tok.AccessKeyID, "secretAccessKey": tok.SecretAccessKey, "sessionToken": tok.SessionToken,
+			"accountId": tok.AccountID, "expiresAt": expires.UTC().Format("2006-01-02T15:04:05Z"),
+		},
+		"tokenType": "aws_sigv4", "clientId": tok.ClientID, "refreshToken": tok.RefreshToken,
+		"idToken": tok.IDToken, "dpopKey": tok.DPoPKey,
+	}
+	if mode == "noid" {
+		delete(entry, "idToken")
+	}
+	sum := sha256.Sum256([]byte(tok.Session))
+	dir := filepath.Join(ts.Getenv("HOME"), ".aws", "login", "cache")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	data, err := json.Marshal(entry)
+	ts.Check(err)
+	path := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
+	ts.Check(os.WriteFile(path, data, 0o600))
+	ts.Setenv("LOGIN_CACHE_FILE", path)
+	ts.Setenv("LOGIN_SECRET", regexp.QuoteMeta(tok.SecretAccessKey))
+	ts.Setenv("LOGIN_REFRESH", regexp.QuoteMeta(tok.RefreshToken))
+}
+
+// awsfake-browse FILE [deny]: play the person's browser for an aws login
+// that runs in the background: wait (at most two minutes) until FILE shows
+// the authorization URL, sign in and allow it (or deny it) at the fake, and
+// open the page the browser is sent to, awsauth's loopback listener.
+func cmdAWSFakeBrowse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: awsfake-browse FILE [deny]")
+	}
+	srv := scriptFake(ts)
+	re := regexp.MustCompile(`http://\S+/v1/authorize\?\S+`)
+	path := ts.MkAbs(args[0])
+	var u string
+	for deadline := time.Now().Add(2 * time.Minute); u == ""; time.Sleep(20 * time.Millisecond) {
+		data, _ := os.ReadFile(path)
+		u = re.FindString(string(data))
+		if u == "" && time.Now().After(deadline) {
+			ts.Fatalf("awsfake-browse: no authorization URL in %s within 2m:\n%s", args[0], data)
+		}
+	}
+	next, err := srv.Authorize(u)
+	if len(args) == 2 && args[1] == "deny" {
+		next, err = srv.DenyAuthorization(u)
+	}
+	ts.Check(err)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(next)
+	ts.Check(err)
+	resp.Body.Close()
 }
 
 func scriptFake(ts *testscript.TestScript) *awsfake.Server {
@@ -489,4 +570,53 @@ func createStack() {
 		fail(err)
 	}
 	fmt.Println("started", os.Args[1])
+}
+
+// sdkUntilRenewed is a child for awsauth exec: every 100 ms, for at most
+// two minutes, it calls sts:GetCallerIdentity through the Go SDK's default
+// chain, asking the endpoint for credentials each time as a tool that
+// starts afresh does. It creates the file "started" after the first call
+// that works, and stops once it holds credentials renewed after the file
+// "relogged" appeared; then it prints "renewed after the login" (if so)
+// and calls=N errors=N keys=N.
+func sdkUntilRenewed() {
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sdk-until-renewed:", err)
+		os.Exit(1)
+	}
+	client := sts.NewFromConfig(cfg)
+	keys := map[string]bool{}
+	calls, errs := 0, 0
+	before, renewed := "", false
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end) && !renewed; time.Sleep(100 * time.Millisecond) {
+		calls++
+		if c, ok := cfg.Credentials.(*aws.CredentialsCache); ok {
+			c.Invalidate()
+		}
+		creds, err := cfg.Credentials.Retrieve(ctx)
+		if err == nil {
+			keys[creds.AccessKeyID] = true
+			_, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		}
+		if err != nil {
+			errs++
+			fmt.Println("error:", err)
+			continue
+		}
+		if _, err := os.Stat("started"); err != nil {
+			os.WriteFile("started", nil, 0o600)
+		}
+		if _, err := os.Stat("relogged"); err == nil {
+			if before == "" {
+				before = creds.AccessKeyID
+			}
+			renewed = creds.AccessKeyID != before
+		}
+	}
+	if renewed {
+		fmt.Println("renewed after the login")
+	}
+	fmt.Printf("calls=%d errors=%d keys=%d\n", calls, errs, len(keys))
 }

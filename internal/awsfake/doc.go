@@ -1,8 +1,9 @@
 // Package awsfake is an in-process fake of the AWS endpoints that moto does
 // not cover: STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity,
 // GetSessionToken), the IAM Identity Center portal (GetRoleCredentials,
-// ListAccounts, ListAccountRoles, Logout) and SSO OIDC (RegisterClient,
-// StartDeviceAuthorization, CreateToken).
+// ListAccounts, ListAccountRoles, Logout), SSO OIDC (RegisterClient,
+// StartDeviceAuthorization, CreateToken) and the sign-in service's OAuth
+// API behind aws login (the browser authorization, CreateOAuth2Token).
 //
 // It exists so that awsauth's tests and `awsauth demo` can run the whole
 // credential story (device login, token refresh, role credentials that
@@ -15,30 +16,37 @@
 //
 // # Routing
 //
-// One [Server] hosts all three services, so clients point
-// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SSO and AWS_ENDPOINT_URL_SSO_OIDC
-// (or the Go SDK's BaseEndpoint option) at the same [Server.URL]. Requests
-// are told apart the way the services' protocols make possible:
+// One [Server] hosts every service, so clients point
+// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC and
+// AWS_ENDPOINT_URL_SIGNIN (or the Go SDK's BaseEndpoint option) at the same
+// [Server.URL]. Requests are told apart the way the services' protocols
+// make possible:
 //
 //   - SSO portal (REST-JSON): /federation/credentials, /assignment/accounts,
 //     /assignment/roles, /logout;
 //   - SSO OIDC (REST-JSON): /client/register, /device_authorization, /token;
 //   - the device verification page a person opens: /device;
+//   - aws login (REST-JSON): /v1/token (CreateOAuth2Token: the
+//     authorization_code grant with PKCE, and the refresh_token grant,
+//     both with a DPoP proof), and the pages a person's browser opens,
+//     /v1/authorize and /v1/sessions/confirmation ([Server.Authorize]
+//     plays that person);
+//   - the console federation endpoint: /federation;
 //   - STS (query protocol): any other request whose form carries Action=.
 //
 // # Time
 //
 // Every expiry (SSO access tokens, the SSO session, role credentials, device
-// codes, client registrations, web identity tokens) is checked against the
-// injected [Clock], so a test can jump past a lifetime with
-// [ManualClock.Advance] and a demo can run a three hour deployment in
-// minutes with a [ScaledClock].
+// codes, client registrations, web identity tokens, aws login sessions,
+// their codes and credentials) is checked against the injected [Clock], so
+// a test can jump past a lifetime with [ManualClock.Advance] and a demo can
+// run a three hour deployment in minutes with a [ScaledClock].
 //
 // Clients, however, judge expiry with their own wall clock. So that a real
 // SDK sees credentials expire when the fake says they have, every lifetime
 // handed out on the wire (STS <Expiration>, the portal's expiration in epoch
-// milliseconds, OIDC expiresIn and clientSecretExpiresAt) is converted to
-// real time:
+// milliseconds, OIDC and sign-in expiresIn, clientSecretExpiresAt, the id
+// token's times) is converted to real time:
 //
 //	realExpiry = realNow + (fakeExpiry - fakeNow) / speed
 //

@@ -23,6 +23,10 @@ const (
 	ServiceOIDC           Service = "sso-oidc"
 	ServiceCloudFormation Service = "cloudformation"
 	ServiceSignin         Service = "signin" // the console federation endpoint
+	// ServiceLogin is the sign-in service's OAuth API behind aws login
+	// (/v1/authorize, /v1/token): another API than the federation
+	// endpoint, though AWS names both "signin".
+	ServiceLogin Service = "signin-oauth"
 )
 
 // FaultKind is what a [Fault] does to the requests it hits.
@@ -325,6 +329,10 @@ func classify(r *http.Request) (Service, string) {
 		return ServiceOIDC, "CreateToken"
 	case devicePath:
 		return ServiceOIDC, ""
+	case loginTokenPath:
+		return ServiceLogin, "CreateOAuth2Token"
+	case loginAuthorizePath, loginConfirmationPath:
+		return ServiceLogin, ""
 	case federationPath:
 		switch r.URL.Query().Get("Action") {
 		case "getSigninToken":
@@ -398,13 +406,14 @@ var faultErrors = map[FaultKind]struct {
 	jsonStatus  int    // portal, OIDC
 	jsonType    string // x-amzn-ErrorType
 	oauthCode   string // OIDC's "error" member, when the shape has one
+	loginCode   string // the sign-in service's "error" member
 	message     string
 }{
-	FaultServerError: {http.StatusInternalServerError, "InternalFailure", http.StatusInternalServerError, "InternalServerException", "server_error",
+	FaultServerError: {http.StatusInternalServerError, "InternalFailure", http.StatusInternalServerError, "InternalServerException", "server_error", "server_error",
 		"The request processing has failed because of an unknown error, exception or failure."},
-	FaultUnavailable: {http.StatusServiceUnavailable, "ServiceUnavailable", http.StatusServiceUnavailable, "ServiceUnavailableException", "temporarily_unavailable",
+	FaultUnavailable: {http.StatusServiceUnavailable, "ServiceUnavailable", http.StatusServiceUnavailable, "ServiceUnavailableException", "temporarily_unavailable", "service_unavailable",
 		"The request has failed due to a temporary failure of the server."},
-	FaultThrottle: {http.StatusBadRequest, "Throttling", http.StatusTooManyRequests, "TooManyRequestsException", "",
+	FaultThrottle: {http.StatusBadRequest, "Throttling", http.StatusTooManyRequests, "TooManyRequestsException", "", "rate_exceeded",
 		"Rate exceeded"},
 }
 
@@ -429,6 +438,12 @@ func writeFault(w http.ResponseWriter, svc Service, kind FaultKind, reqID string
 			extra = map[string]any{"error": e.oauthCode, "error_description": e.message}
 		}
 		writeJSONError(w, e.jsonStatus, e.jsonType, e.message, extra)
+	case ServiceLogin:
+		typ := e.jsonType
+		if kind == FaultThrottle {
+			typ = "TooManyRequestsError" // the sign-in service's name for it
+		}
+		writeJSONError(w, e.jsonStatus, typ, e.message, map[string]any{"error": e.loginCode})
 	default:
 		// The sign-in endpoint is no AWS API: plain text, as it answers
 		// its other errors.

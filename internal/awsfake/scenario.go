@@ -58,6 +58,21 @@ type Scenario struct {
 	// ClientRegistrationLifetime is the life of an OIDC client registration
 	// (default 90 days, as on AWS).
 	ClientRegistrationLifetime time.Duration
+
+	// LoginUserName is the IAM user who signs in to the console for aws
+	// login; its ARN is the login session (default DefaultUserName, or the
+	// first user when the scenario has no user of that name).
+	LoginUserName string
+	// LoginSessionDuration bounds how long an aws login session's refresh
+	// tokens work after the sign-in (default 12h, as on AWS).
+	LoginSessionDuration time.Duration
+	// LoginCredentialLifetime is the life of the credentials each
+	// CreateOAuth2Token hands out (default 15m, as on AWS), also past the
+	// session's end: the session bounds the renewals.
+	LoginCredentialLifetime time.Duration
+	// LoginCodeLifetime is how long an aws login authorization code can be
+	// redeemed (default 5m).
+	LoginCodeLifetime time.Duration
 }
 
 // Account is one AWS account of the organisation.
@@ -134,6 +149,10 @@ func DefaultScenario() Scenario {
 		DeviceCodeLifetime:         10 * time.Minute,
 		DevicePollInterval:         time.Second,
 		ClientRegistrationLifetime: 90 * 24 * time.Hour,
+		LoginUserName:              DefaultUserName,
+		LoginSessionDuration:       12 * time.Hour,
+		LoginCredentialLifetime:    15 * time.Minute,
+		LoginCodeLifetime:          5 * time.Minute,
 	}
 }
 
@@ -190,6 +209,9 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 		{&sc.DeviceCodeLifetime, def.DeviceCodeLifetime},
 		{&sc.DevicePollInterval, def.DevicePollInterval},
 		{&sc.ClientRegistrationLifetime, def.ClientRegistrationLifetime},
+		{&sc.LoginSessionDuration, def.LoginSessionDuration},
+		{&sc.LoginCredentialLifetime, def.LoginCredentialLifetime},
+		{&sc.LoginCodeLifetime, def.LoginCodeLifetime},
 	}
 	for _, d := range durations {
 		if *d.v == 0 {
@@ -268,5 +290,14 @@ func (sc Scenario) withDefaults() (Scenario, error) {
 		users[i] = u
 	}
 	sc.Users = users
+	switch _, ok := sc.User(sc.LoginUserName); {
+	case ok:
+	case sc.LoginUserName != "" && sc.LoginUserName != def.LoginUserName:
+		return sc, fmt.Errorf("awsfake: LoginUserName %q is not a user of the scenario", sc.LoginUserName)
+	case len(users) > 0:
+		sc.LoginUserName = users[0].Name
+	default:
+		sc.LoginUserName = ""
+	}
 	return sc, nil
 }

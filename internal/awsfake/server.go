@@ -19,7 +19,8 @@ type Options struct {
 	// Clock measures every expiry. Nil means the wall clock.
 	Clock Clock
 	// AutoApprove approves every device authorization as soon as it is
-	// started, for unattended demos and tests that are not about the
+	// started, and every aws login authorization as soon as its page is
+	// opened, for unattended demos and tests that are not about the
 	// approval step.
 	AutoApprove bool
 	// Logf, when set, receives one line per request (never a secret).
@@ -45,6 +46,7 @@ type Server struct {
 	// signin holds console sign-in tokens until they expire (fake time).
 	signin map[string]time.Time
 	oidc   oidcState
+	login  loginState
 	cfn    cfnState
 
 	// set by Start
@@ -79,6 +81,7 @@ func New(opts Options) (*Server, error) {
 		calls:    map[string]int{},
 		keys:     map[string]*credential{},
 		oidc:     newOIDCState(),
+		login:    newLoginState(),
 		done:     make(chan struct{}),
 	}
 	if s.clock == nil {
@@ -209,6 +212,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.devicePage(w, r)
 	case federationPath:
 		s.federation(w, r)
+	case loginTokenPath:
+		s.loginToken(w, r)
+	case loginAuthorizePath:
+		s.loginAuthorizePage(w, r)
+	case loginConfirmationPath:
+		s.loginConfirmationPage(w, r)
 	default:
 		if isCloudFormation(r) {
 			s.cloudFormation(w, r, reqID)

@@ -58,3 +58,13 @@ func ExpandHome(p, home string) string {
 	}
 	return p
 }
+
+// LoginCacheDir is where aws login sessions are cached, as the AWS CLI and
+// the SDKs find it: AWS_LOGIN_CACHE_DIRECTORY when set, else
+// ~/.aws/login/cache.
+func LoginCacheDir(env sysenv.Env) string {
+	if v := env.Get("AWS_LOGIN_CACHE_DIRECTORY"); v != "" {
+		return v
+	}
+	return filepath.Join(Home(env), ".aws", "login", "cache")
+}

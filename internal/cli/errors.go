@@ -32,7 +32,7 @@ const exitCodesHelp = `awsauth exits with:
   0  ok
   1  error (bad configuration, unreachable endpoint, anything else)
   2  usage: unknown command or flag, wrong arguments
-  3  login required: the IAM Identity Center (SSO) session must be signed in again
+  3  login required: the IAM Identity Center (SSO) or aws login session must be signed in again
   4  credentials missing, invalid or expired (AWS rejected them, or none were found)
   5  a check failed (doctor, preflight)
   6  the stack failed (watch)

@@ -55,9 +55,10 @@ token-protected container-credentials endpoint (127.0.0.1 only) that every
 AWS SDK and the AWS CLI read, and renews them from their source when
 min(15 minutes, half their lifetime) is left, the lifetime counting from when
 they were obtained (also when they come from the cache credential-process
-keeps). When the IAM Identity Center session itself ends, awsauth keeps
-serving the still-valid credentials, says so once on stderr, and resumes as
-soon as you log in again in another terminal (awsauth login, or aws sso
+keeps). When the IAM Identity Center session, or the aws login session (at
+most 12 hours after the sign-in), itself ends, awsauth keeps serving the
+still-valid credentials, says so once on stderr, and resumes as soon as you
+log in again in another terminal (awsauth login, or aws sso login / aws
 login); with --auto-login it starts the login itself. The command is never
 killed for it.
 
@@ -103,7 +104,7 @@ that NDJSON on stderr instead of the lines.`,
 	f.DurationVar(&o.duration, "duration", 0, "how long the command will run: warn first when a link of the chain cannot last that long")
 	f.Var(&o.refreshBefore, "refresh-before", "renew this long before expiry, less than the credentials' lifetime (default: min(15m, half the lifetime))")
 	f.BoolVar(&o.noServer, "no-server", false, "no endpoint: put the current keys in the environment (they expire; for tools that cannot read an endpoint)")
-	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO session ends, start the device login (browser) instead of waiting for one")
+	f.BoolVar(&o.autoLogin, "auto-login", false, "when the SSO or aws login session ends, start the login (browser) instead of waiting for one")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "say nothing on stderr unless action is needed")
 	f.StringVar(&o.watch, "watch", "", "follow this CloudFormation stack beside the command, to its end even if the command dies first")
 	f.BoolVar(&o.noNotify, "no-notify", false, "no desktop notification when a login is needed (also: AWSAUTH_NO_NOTIFY=1)")
@@ -428,19 +429,15 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 				fmt.Fprintf(w, "awsauth: credentials renewed after all; valid again until %s\n", e.Expires.UTC().Format(time.RFC3339))
 			}
 		case keeper.EventNeedsLogin:
-			sso, profile, _ := awsconfig.SSOFor(trace)
-			who := trace.Profile
-			if sso != nil {
-				who = profile
-			}
+			running, atStart, who := endedSession(trace)
 			if e.Expires.IsZero() {
 				// At the start, with --auto-login: no command runs yet.
-				fmt.Fprintf(w, "awsauth: the IAM Identity Center session of profile %s has ended; logging in before the command starts\n", who)
+				fmt.Fprintf(w, "awsauth: %s has ended; logging in before the command starts\n", atStart)
 				return
 			}
-			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
+			fmt.Fprintf(w, "awsauth: %s has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in another terminal to continue: awsauth login --profile %s\n",
-				e.Expires.UTC().Format(time.RFC3339), who)
+				running, e.Expires.UTC().Format(time.RFC3339), who)
 			a.notifyLogin(o, who, e.Expires)
 		case keeper.EventRefreshFailed:
 			switch {
@@ -466,10 +463,13 @@ func (a *app) execEventPrinter(trace *awsconfig.Trace, o execOptions) func(keepe
 	}
 }
 
-// autoLoginHook runs the device login when the SSO session ends, if asked.
+// autoLoginHook runs the login when the session ends, if asked.
 func (a *app) autoLoginHook(trace *awsconfig.Trace, enabled bool) func(context.Context) error {
 	if !enabled {
 		return nil
+	}
+	if h, ok := loginHop(trace); ok {
+		return a.sessionAutoLogin(trace, h)
 	}
 	s, _, ok := awsconfig.SSOFor(trace)
 	if !ok {

@@ -95,10 +95,7 @@ func (a *app) agentEventPrinter(trace *awsconfig.Trace, o execOptions, w io.Writ
 	var mu sync.Mutex
 	expired := false
 	loggingIn := false
-	who := trace.Profile
-	if _, p, ok := awsconfig.SSOFor(trace); ok {
-		who = p
-	}
+	ended, _, who := endedSession(trace)
 	return func(m agent.Message) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -110,9 +107,9 @@ func (a *app) agentEventPrinter(trace *awsconfig.Trace, o execOptions, w io.Writ
 				fmt.Fprintf(w, "awsauth: credentials renewed after all; valid again until %s\n", m.Creds.Expires.UTC().Format(time.RFC3339))
 			}
 		case m.Event == "needs-login":
-			fmt.Fprintf(w, "awsauth: the IAM Identity Center session has ended. The command keeps running on credentials valid until %s.\n"+
+			fmt.Fprintf(w, "awsauth: %s has ended. The command keeps running on credentials valid until %s.\n"+
 				"awsauth: log in again in any terminal to continue (every command on this profile resumes): awsauth login --profile %s\n",
-				m.Expires.UTC().Format(time.RFC3339), who)
+				ended, m.Expires.UTC().Format(time.RFC3339), who)
 			if login != nil && !loggingIn {
 				loggingIn = true
 				go func() {
@@ -190,6 +187,6 @@ func (a *app) notifyLogin(o execOptions, profile string, until time.Time) {
 // loginNotification is the desktop notification's title and body.
 func loginNotification(profile string, until time.Time) (title, body string) {
 	return "awsauth: log in to keep your deployment going",
-		fmt.Sprintf("The IAM Identity Center session of profile %s has ended. Commands keep running until %s; run: awsauth login --profile %s",
+		fmt.Sprintf("The login session of profile %s (IAM Identity Center or aws login) has ended. Commands keep running until %s; run: awsauth login --profile %s",
 			profile, until.Local().Format("15:04"), profile)
 }

@@ -185,7 +185,7 @@ func TestOfflineAgreesWithOnline(t *testing.T) {
 			config:  lines("[profile p]", "role_arn = "+role, "source_profile = user", "mfa_serial = "+awsfake.DefaultMFASerial),
 			profile: "p", want: ExitCredentials},
 		{name: "login_session nobody logged in to",
-			config: lines("[profile p]", "login_session = arn:aws:iam::111111111111:user/alice"), profile: "p", want: ExitError},
+			config: lines("[profile p]", "login_session = arn:aws:iam::111111111111:user/alice"), profile: "p", want: ExitLoginRequired},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

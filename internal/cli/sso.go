@@ -95,24 +95,44 @@ func (a *app) flow(s ssotoken.Session) *ssotoken.Flow {
 
 func (a *app) newLoginCmd() *cobra.Command {
 	var session string
-	var noBrowser bool
+	var noBrowser, remote bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Sign in to IAM Identity Center (SSO) with a device code",
-		Long: `Sign in to IAM Identity Center with the device authorization flow: awsauth
-shows a URL and a code, opens the browser (unless --no-browser or there is no
-display), and waits until you approve.
+		Short: "Sign in to IAM Identity Center (SSO) or an aws login session",
+		Long: `Sign in to the session the profile's credentials come from, and cache the
+token where the AWS CLI v2 and every SDK read it.
 
-The token goes to the AWS CLI v2 cache (~/.aws/sso/cache), so the AWS CLI and
-every SDK use it too, exactly as after "aws sso login". Profiles with an
+IAM Identity Center (sso_session or sso_start_url profiles): the device
+authorization flow. awsauth shows a URL and a code, opens the browser (unless
+--no-browser or there is no display), and waits until you approve. The token
+goes to ~/.aws/sso/cache, exactly as after "aws sso login". Profiles with an
 sso-session get a refreshable token: "awsauth refresh" (and "awsauth exec")
-renew it without a browser until the session's maximum length.`,
+renew it without a browser until the session's maximum length.
+
+aws login (login_session profiles, the console sign-in of the AWS CLI 2.32
+and later): the browser flow "aws login" runs, without the AWS CLI. awsauth
+opens the sign-in page (--no-browser prints its URL instead) and waits for
+the browser to come back to a listener on 127.0.0.1; on a machine without a
+browser, --remote shows a URL to open on any device and asks for the code
+the page then shows. The token goes to ~/.aws/login/cache (or
+AWS_LOGIN_CACHE_DIRECTORY), as after "aws login": its credentials last 15
+minutes and are renewed (by awsauth, the AWS CLI and the SDKs) for up to 12
+hours after the sign-in.`,
 		Example: `  awsauth login --profile dev
-  awsauth login --sso-session corp --no-browser   # on a server: open the URL elsewhere`,
+  awsauth login --sso-session corp --no-browser   # on a server: open the URL elsewhere
+  awsauth login --profile console --remote        # aws login profile, browser on another device`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if session == "" {
+				if trace, h, ok := a.resolveLoginSession(ctx); ok {
+					return a.runSessionLogin(ctx, trace, h, sessionLoginOptions{noBrowser: noBrowser, remote: remote, timeout: timeout})
+				}
+			}
+			if remote {
+				return &usageError{errors.New("--remote is for aws login (login_session) profiles; IAM Identity Center's device code works on any device already: use --no-browser")}
+			}
 			t, err := a.resolveSSOTarget(ctx, session)
 			if err != nil {
 				return err
@@ -132,8 +152,9 @@ renew it without a browser until the session's maximum length.`,
 		},
 	}
 	cmd.Flags().StringVar(&session, "sso-session", "", "log in to this [sso-session] instead of the profile's")
-	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "do not open a browser; print the URL and code only")
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up when the login is not approved within this time (default: when the code expires)")
+	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "do not open a browser; print the URL (and code) only")
+	cmd.Flags().BoolVar(&remote, "remote", false, "aws login profiles: sign in with a browser on another device, then paste the code it shows")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up when the login is not approved within this time (default: when the code expires; 10m for aws login)")
 	return cmd
 }
 

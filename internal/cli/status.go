@@ -27,7 +27,9 @@ func (a *app) newStatusCmd() *cobra.Command {
 		Short: "Show which credentials the AWS SDKs would use, who they belong to, and how long they last",
 		Long: `Show which credential source the AWS SDK default chain picks and why, the
 identity STS reports for it, the account, region and profile, and how long the
-credentials and the IAM Identity Center (SSO) session still live.
+credentials and the IAM Identity Center (SSO) session still live. For an aws
+login (login_session) profile, it shows when the login session ends (at most
+12 hours after the sign-in) and whether its credentials can still be renewed.
 
 The chain is resolved the way the Go SDK v2 resolves it; where other SDKs
 (boto3, the AWS CLI, the JS SDK) would pick differently, a warning says so.
@@ -36,8 +38,8 @@ With --offline nothing is sent anywhere, yet status fails, with the exit
 code the online check would give, wherever the answer is known without the
 network: a profile the SDKs refuse, no credentials with the instance metadata
 service turned off, a bad container endpoint, a web identity token file or
-credential_process program that is not there, an SSO session nobody is
-logged in to (exit 3). Only what AWS alone can answer is "not checked".`,
+credential_process program that is not there, an SSO or aws login session
+nobody is logged in to (exit 3). Only what AWS alone can answer is "not checked".`,
 		Example: `  awsauth status
   awsauth status --profile prod -v      # every hop of the chain, with the reason it was taken
   awsauth status --offline              # everything that can be known without the network
@@ -155,6 +157,9 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 		}
 		row("sso session", v)
 	}
+	if s := r.Login; s != nil {
+		row("login session", s.Session+": "+loginText(cs, s, now))
+	}
 	tw.Flush()
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -165,6 +170,29 @@ func (a *app) renderStatus(w io.Writer, r *status.Report, verbose bool) {
 			}
 		}
 	}
+}
+
+// loginText is the aws login session's row: when it ends, and whether its
+// credentials can be renewed until then.
+func loginText(cs interface {
+	Red(string) string
+	Yellow(string) string
+}, s *status.LoginState, now time.Time) string {
+	if !s.SignedIn {
+		return cs.Yellow("not signed in")
+	}
+	renew := ", not renewable"
+	if s.Renewable {
+		renew = ", renewable"
+	}
+	if s.Ends == nil {
+		return "ends within 12h of the sign-in (the cache does not say when that was)" + renew
+	}
+	v := expiryText(cs, "ends", *s.Ends, now)
+	if s.Ends.After(now) {
+		v += ", 12h after the sign-in"
+	}
+	return v + renew
 }
 
 func fromNote(from string) string {

@@ -1,8 +1,10 @@
 // Package credsource builds an [aws.CredentialsProvider] for a resolved
 // [awsconfig.Trace] out of the SDK's own providers (stscreds, ssocreds,
-// processcreds, endpointcreds, ec2rolecreds, logincreds), so that awsauth
-// signs and fetches exactly as the SDKs do. It never caches: that is the
-// keeper's job.
+// processcreds, endpointcreds, ec2rolecreds), so that awsauth signs and
+// fetches exactly as the SDKs do. IAM Identity Center tokens and aws login
+// sessions are renewed by awsauth's own code (ssotoken, logintoken), under
+// the lock the shared cache needs. It never caches credentials: that is
+// the keeper's job.
 package credsource
 
 import (
@@ -12,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
-	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -164,15 +164,7 @@ func build(trace *awsconfig.Trace, i int, inner aws.CredentialsProvider, d Deps)
 		return ssoProvider(trace, h, d), nil
 
 	case awsconfig.KindLogin:
-		dir := d.Env.Get("AWS_LOGIN_CACHE_DIRECTORY")
-		if dir == "" {
-			dir = filepath.Join(awsconfig.HomeDir(d.Env), ".aws", "login", "cache")
-		}
-		path, err := logincreds.StandardCachedTokenFilepath(h.LoginSession, dir)
-		if err != nil {
-			return nil, err
-		}
-		return logincreds.New(d.Clients.Signin(trace.Region), path), nil
+		return newLoginCredentials(trace, h, d), nil
 
 	case awsconfig.KindProcess:
 		return processcreds.NewProvider(h.CredentialProcess, func(o *processcreds.Options) {

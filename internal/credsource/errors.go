@@ -41,7 +41,10 @@ func (e *NoCredentialsError) Hints() []string {
 	return h
 }
 
-// LoginRequiredError means an IAM Identity Center session must be signed in again.
+// LoginRequiredError means a session must be signed in again: an IAM
+// Identity Center session, or an aws login session (Hop.Kind is
+// [awsconfig.KindLogin]). Hop is the hop that signs in, whose profile the
+// login command takes.
 type LoginRequiredError struct {
 	Hop       awsconfig.Hop
 	CachePath string
@@ -50,15 +53,22 @@ type LoginRequiredError struct {
 }
 
 func (e *LoginRequiredError) Error() string {
+	if e.Hop.Kind == awsconfig.KindLogin {
+		return fmt.Sprintf("profile %s needs a new aws login: %s", e.Hop.Profile, e.Why)
+	}
 	return fmt.Sprintf("profile %s needs a new IAM Identity Center login: %s", e.Hop.Profile, e.Why)
 }
 
 func (e *LoginRequiredError) Unwrap() error { return e.Err }
 
-// Hints gives the login command.
+// Hints gives the login command, awsauth's and the AWS CLI's.
 func (e *LoginRequiredError) Hints() []string {
+	cli := "aws sso login"
+	if e.Hop.Kind == awsconfig.KindLogin {
+		cli = "aws login"
+	}
 	return []string{
-		fmt.Sprintf("run: awsauth login --profile %s   (or: aws sso login --profile %s)", e.Hop.Profile, e.Hop.Profile),
+		fmt.Sprintf("run: awsauth login --profile %s   (or: %s --profile %s)", e.Hop.Profile, cli, e.Hop.Profile),
 	}
 }
 
@@ -122,7 +132,7 @@ func (e *HopError) Hints() []string {
 	case awsconfig.KindWebIdentity:
 		return []string{"check that the web identity token file exists and that the role trusts its issuer"}
 	case awsconfig.KindLogin:
-		return []string{fmt.Sprintf("sign in with: aws login --profile %s", e.Hop.Profile)}
+		return []string{fmt.Sprintf("sign in again: awsauth login --profile %s   (or: aws login --profile %s)", e.Hop.Profile, e.Hop.Profile)}
 	}
 	return nil
 }

@@ -9,10 +9,11 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/awspath"
+	"github.com/awsauth/awsauth/internal/logintoken"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
 
@@ -69,18 +70,7 @@ func offlineHop(trace *awsconfig.Trace, i int, d Deps) (decided bool, err error)
 		return false, ssoOffline(h, d)
 
 	case awsconfig.KindLogin:
-		dir := d.Env.Get("AWS_LOGIN_CACHE_DIRECTORY")
-		if dir == "" {
-			dir = filepath.Join(awsconfig.HomeDir(d.Env), ".aws", "login", "cache")
-		}
-		path, err := logincreds.StandardCachedTokenFilepath(h.LoginSession, dir)
-		if err != nil {
-			return false, err
-		}
-		if err := readable(path); err != nil {
-			return false, fmt.Errorf("no one has signed in to login session %s: the token cache %w", h.LoginSession, err)
-		}
-		return false, nil
+		return loginOffline(h, d)
 
 	case awsconfig.KindProcess:
 		return false, processOffline(h, d)
@@ -137,6 +127,30 @@ func ssoOffline(h awsconfig.Hop, d Deps) error {
 		}
 	}
 	return ssoLoginRequired(h, cachePath, now, "the SSO session has ended", &ssocreds.InvalidTokenError{})
+}
+
+// loginOffline is what the aws login provider would say of the cache
+// before it calls the sign-in service: the same [LoginRequiredError] when
+// only a new sign-in can help (nobody signed in, a damaged cache, a session
+// past its longest life), decided when the cached credentials serve.
+func loginOffline(h awsconfig.Hop, d Deps) (decided bool, err error) {
+	store := &logintoken.Store{Dir: awspath.LoginCacheDir(d.Env)}
+	path := store.Path(h.LoginSession)
+	now := d.now()
+	tok, err := store.Read(h.LoginSession)
+	var relogin *logintoken.ReloginError
+	switch {
+	case err == nil && tok.Valid(now):
+		return true, nil
+	case err == nil:
+		if ends, ok := tok.SessionEnds(); ok && !now.Before(ends) {
+			return false, &LoginRequiredError{Hop: h, CachePath: path, Why: logintoken.EndedWhy(tok)}
+		}
+		return false, nil
+	case errors.As(logintoken.ReadError(h.LoginSession, store.Dir, err), &relogin):
+		return false, &LoginRequiredError{Hop: h, CachePath: path, Why: relogin.Why, Err: err}
+	}
+	return false, err
 }
 
 // processOffline refuses a credential_process whose program is not there

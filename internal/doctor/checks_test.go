@@ -201,6 +201,44 @@ func TestLifetime(t *testing.T) {
 	})
 }
 
+// TestLifetimeLoginSession: an aws login session ends at most 12 hours
+// after the sign-in, however its 15-minute credentials are renewed; the
+// planned run is compared with that end.
+func TestLifetimeLoginSession(t *testing.T) {
+	const session = "arn:aws:iam::111111111111:user/deployer"
+	base := func(t *testing.T) *fixture {
+		return newFixture(t).config("[profile console]\nlogin_session = "+session+"\nregion = eu-west-1\n").set("AWS_PROFILE", "console")
+	}
+	t.Run("ok: signed in an hour ago, a 3h run", func(t *testing.T) {
+		f := base(t).loginToken(session, time.Hour, 10*time.Minute)
+		want(t, Lifetime, f.env(during(3*time.Hour)), OK, "nothing in the chain ends before the planned 3h run",
+			"first to end: the aws login session of profile console, at 2026-11-24T21:00:00Z (in 11h)")
+	})
+	t.Run("fail: signed in 10h ago, a 3h run", func(t *testing.T) {
+		f := base(t).loginToken(session, 10*time.Hour, 10*time.Minute)
+		want(t, Lifetime, f.env(during(3*time.Hour)), Fail,
+			"first to end: the aws login session of profile console, at 2026-11-24T12:00:00Z (in 2h), before the planned 3h run (until 2026-11-24T13:00:00Z) ends (a session lasts at most 12h after the sign-in)",
+			"awsauth login --profile console   (right before the run: a new sign-in lasts 12h)")
+	})
+	t.Run("fail: a 14h run outlasts any sign-in", func(t *testing.T) {
+		f := base(t).loginToken(session, 0, 10*time.Minute)
+		want(t, Lifetime, f.env(during(14*time.Hour)), Fail, "first to end: the aws login session of profile console",
+			"no sign-in lasts 14h: an aws login session lasts at most 12h after the sign-in")
+	})
+	t.Run("fail: ended", func(t *testing.T) {
+		f := base(t).loginToken(session, 13*time.Hour, -time.Hour)
+		want(t, Lifetime, f.env(), Fail, "the aws login session of profile console ended at 2026-11-24T09:00:00Z (1h ago)", "awsauth login --profile console")
+	})
+	t.Run("fail: nobody signed in", func(t *testing.T) {
+		want(t, Lifetime, base(t).env(during(time.Hour)), Fail, "the aws login session of profile console is missing: nobody has signed in", "awsauth login --profile console")
+	})
+	t.Run("warn: the sign-in time is unknown", func(t *testing.T) {
+		f := base(t).loginToken(session, -1, 10*time.Minute)
+		want(t, Lifetime, f.env(during(3*time.Hour)), Warn, "the aws login session of profile console does not say when it began (it ends at most 12h after the sign-in): it may not last the planned 3h run",
+			"right before the run: a new sign-in lasts 12h")
+	})
+}
+
 func TestMFA(t *testing.T) {
 	base := func(t *testing.T) *fixture {
 		return newFixture(t).config(ssoConfig).credentials("[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n").set("AWS_PROFILE", "mfa")

@@ -2,7 +2,13 @@ package doctor
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -13,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsauth/awsauth/internal/logintoken"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 	"github.com/awsauth/awsauth/internal/testenv"
 )
@@ -83,6 +90,31 @@ func (f *fixture) ssoToken(key string, life time.Duration, refreshable bool) *fi
 	}
 	data, _ := json.Marshal(tok)
 	f.home.WriteFile(f.t, mustRel(f.t, f.home.Home, ssotoken.CachePath(f.home.Home, key)), string(data), 0o600)
+	return f
+}
+
+// loginToken caches an aws login sign-in of session made signedIn before
+// now (no id token when signedIn is negative), with credentials that
+// expire after life.
+func (f *fixture) loginToken(session string, signedIn, life time.Duration) *fixture {
+	f.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	der, _ := x509.MarshalECPrivateKey(key)
+	tok := map[string]any{
+		"accessToken": map[string]string{"accessKeyId": "ASIALOGINKEY00000000", "secretAccessKey": "s", "sessionToken": "t",
+			"accountId": "111111111111", "expiresAt": now.Add(life).Format(time.RFC3339)},
+		"tokenType": "aws_sigv4", "clientId": "arn:aws:signin:::devtools/same-device", "refreshToken": "r",
+		"dpopKey": string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})),
+	}
+	if signedIn >= 0 {
+		claims, _ := json.Marshal(map[string]any{"sub": session, "iat": now.Add(-signedIn).Unix(), "auth_time": now.Add(-signedIn).Unix()})
+		tok["idToken"] = "eyJhbGciOiJFUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
+	}
+	data, _ := json.Marshal(tok)
+	f.home.WriteFile(f.t, mustRel(f.t, f.home.Home, logintoken.Path(filepath.Join(f.home.Home, ".aws", "login", "cache"), session)), string(data), 0o600)
 	return f
 }
 

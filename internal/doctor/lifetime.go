@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/logintoken"
 	"github.com/awsauth/awsauth/internal/status"
 )
 
@@ -30,8 +31,14 @@ type link struct {
 	chained bool
 	// refreshable is an SSO token that renews itself.
 	refreshable bool
-	note        string
-	fix         string
+	// maxLife is the longest the link can last after a new sign-in (an
+	// aws login session's 12 hours); zero when a sign-in does not bound it.
+	maxLife time.Duration
+	// unknownWhy replaces "do not say when they expire" for an unknown
+	// end.
+	unknownWhy string
+	note       string
+	fix        string
 }
 
 // Lifetime: every link of the chain lasts as long as the deployment.
@@ -73,11 +80,21 @@ var Lifetime = Check{
 		}
 		if len(hard) > 0 && d > 0 && hard[0].ends.Before(end) {
 			l := hard[0]
-			return Result{Status: Fail, Detail: fmt.Sprintf("first to end: %s, at %s (in %s), before %s ends%s", l.what, stamp(l.ends), human(l.ends.Sub(now)), planned, l.note), Fix: l.fix}
+			fix := l.fix
+			if l.maxLife > 0 && d > l.maxLife {
+				fix = fmt.Sprintf("no sign-in lasts %s: %s; split the run, or run it from an IAM Identity Center or role profile, whose credentials renew for longer", human(d), l.maxNote())
+			}
+			return Result{Status: Fail, Detail: fmt.Sprintf("first to end: %s, at %s (in %s), before %s ends%s", l.what, stamp(l.ends), human(l.ends.Sub(now)), planned, l.note), Fix: fix}
 		}
 		if d > 0 {
 			for _, l := range links {
 				switch {
+				case l.unknown && l.unknownWhy != "":
+					fix := l.fix
+					if l.maxLife > 0 && d > l.maxLife {
+						fix = fmt.Sprintf("no sign-in lasts %s: %s; split the run, or run it from an IAM Identity Center or role profile", human(d), l.maxNote())
+					}
+					return Result{Status: Warn, Detail: fmt.Sprintf("%s%s: it may not last %s%s", l.what, l.unknownWhy, planned, l.note), Fix: fix}
 				case l.unknown:
 					return Result{Status: Warn, Detail: fmt.Sprintf("%s do not say when they expire: they may not last %s%s", l.what, planned, l.note), Fix: l.fix}
 				case l.chained && l.session < d:
@@ -135,9 +152,42 @@ func chainLinks(rep *status.Report, now time.Time) []link {
 			if l, ok := ssoLink(rep.SSO, h, now); ok {
 				out = append(out, l)
 			}
+		case awsconfig.KindLogin:
+			if l, ok := loginLink(rep.Login, now); ok {
+				out = append(out, l)
+			}
 		}
 	}
 	return out
+}
+
+// loginLink is the aws login session under the chain: it ends at most 12
+// hours after the sign-in, whatever renews its credentials.
+func loginLink(s *status.LoginState, now time.Time) (link, bool) {
+	if s == nil {
+		return link{}, false
+	}
+	name := "the aws login session of profile " + s.Profile
+	login := "awsauth login --profile " + s.Profile
+	switch {
+	case !s.SignedIn:
+		return link{what: name, ends: now, missing: true, note: " is missing: nobody has signed in on this machine", fix: login}, true
+	case !s.Renewable && (s.Ends == nil || s.Ends.After(now)) && s.CredentialsExpires != nil:
+		return link{what: name, ends: *s.CredentialsExpires, note: ": its credentials cannot be renewed (the cache has no refresh token)",
+			fix: login + "   (a new sign-in renews for 12h)"}, true
+	case s.Ends == nil:
+		return link{what: name, unknown: true, maxLife: logintoken.MaxSession,
+			unknownWhy: " does not say when it began (it ends at most 12h after the sign-in)",
+			fix:        login + "   (right before the run: a new sign-in lasts 12h)"}, true
+	}
+	return link{what: name, ends: *s.Ends, maxLife: logintoken.MaxSession,
+		note: " (a session lasts at most 12h after the sign-in)",
+		fix:  login + "   (right before the run: a new sign-in lasts 12h)"}, true
+}
+
+// maxNote says what bounds a link with a maximum life.
+func (l link) maxNote() string {
+	return fmt.Sprintf("an aws login session lasts at most %s after the sign-in", human(l.maxLife))
 }
 
 // ssoLink is the IAM Identity Center token under hop h.

@@ -152,6 +152,7 @@ var rules = []Rule{
 			p("Error loading login session token"),
 			p("load login token:"),                                 // the Go SDK: no cached session, or an unreadable one
 			p("CreateOAuth2Token"),                                 // the sign-in service's token call, only ever made for aws login
+			p("needs a new aws login"),                             // awsauth's own
 			boost(p("session has expired", "reauthenticate"), -20), // the JS SDK's "Your session has expired. Please reauthenticate."
 		},
 		Summary: "The credentials of an aws login session (the console sign-in for the CLI and SDKs) could not be renewed: " +
@@ -162,7 +163,8 @@ var rules = []Rule{
 			"or when the renewal is refused, the session is over. Renewing also needs permission for signin:CreateOAuth2Token " +
 			"(the SignInLocalDevelopmentAccess managed policy) unless you signed in as root.",
 		Fixes: []Fix{
-			cmd("aws login --profile {login_profile}", "signs in again in the browser; add --remote where there is none"),
+			cmd("awsauth login --profile {login_profile}", "signs in again in the browser, without the AWS CLI; add --remote where there is no browser"),
+			cmd("aws login --profile {login_profile}", "the same sign-in with the AWS CLI (2.32 or later); the same cache"),
 			cmd("awsauth exec --profile {login_profile} -- {cmd}", "for long runs: renews the credentials while the command runs, until the session's end"),
 			note("if the message is about permissions, attach the SignInLocalDevelopmentAccess managed policy to the IAM user or role that signs in"),
 		},

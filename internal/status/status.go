@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/awsauth/awsauth/internal/awsconfig"
+	"github.com/awsauth/awsauth/internal/awspath"
 	"github.com/awsauth/awsauth/internal/credsource"
 	"github.com/awsauth/awsauth/internal/identity"
+	"github.com/awsauth/awsauth/internal/logintoken"
 	"github.com/awsauth/awsauth/internal/session"
 	"github.com/awsauth/awsauth/internal/ssotoken"
 )
@@ -26,6 +28,7 @@ type Report struct {
 	Identity    *identity.Identity  `json:"identity"`
 	Credentials Lifetime            `json:"credentials"`
 	SSO         *SSOState           `json:"sso"`
+	Login       *LoginState         `json:"login,omitempty"`
 	Warnings    []awsconfig.Warning `json:"warnings"`
 	Offline     bool                `json:"offline"`
 	Error       *ErrorInfo          `json:"error,omitempty"`
@@ -61,7 +64,30 @@ type SSOState struct {
 	CachePath        string     `json:"cache_path"`
 }
 
-// ErrorInfo is the failure, in the JSON report.
+// LoginState is the aws login session behind the chain: its cached
+// credentials, and when the session itself ends.
+type LoginState struct {
+	// Profile is the profile whose login_session it is: the one to sign
+	// in again with.
+	Profile string `json:"profile"`
+	Session string `json:"session"`
+	// SignedIn: a usable token is cached (someone signed in on this
+	// machine); it may have ended since.
+	SignedIn           bool       `json:"signed_in"`
+	CredentialsExpires *time.Time `json:"credentials_expires"`
+	// SignedInAt is when the session began, Ends the latest it ends (12 h
+	// later); both null when the cache does not say.
+	SignedInAt       *time.Time `json:"signed_in_at"`
+	Ends             *time.Time `json:"ends"`
+	RemainingSeconds *int64     `json:"remaining_seconds"`
+	// Renewable: the credentials can be renewed without a browser (a
+	// refresh token, and a session not known to have ended).
+	Renewable bool   `json:"renewable"`
+	CachePath string `json:"cache_path"`
+	// problem is why the cache is unusable, for the warning.
+	problem string
+}
+
 // AgentHold is the awsauth agent's session of the profile.
 type AgentHold struct {
 	Clients     int        `json:"clients"`
@@ -69,6 +95,7 @@ type AgentHold struct {
 	NextRenewal *time.Time `json:"next_renewal"`
 }
 
+// ErrorInfo is the failure, in the JSON report.
 type ErrorInfo struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
@@ -129,6 +156,12 @@ func Check(ctx context.Context, o Options) (*Report, error) {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}
+	r.Login = loginState(trace, o.Deps, now())
+	if r.Login != nil {
+		if w, ok := loginWarning(r.Login, now()); ok {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 	if h := trace.Hops[0]; h.Expires != nil {
 		r.Credentials = lifetime(*h.Expires, now())
 	}
@@ -154,6 +187,10 @@ func Check(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Creds = &creds
 	r.AccessKeyID = creds.AccessKeyID
+	if r.Login != nil {
+		// Fetching renewed the session's credentials.
+		r.Login = loginState(trace, o.Deps, now())
+	}
 	if creds.CanExpire {
 		r.Credentials = lifetime(creds.Expires, now())
 	}
@@ -229,6 +266,52 @@ func ssoWarning(s *SSOState, trace *awsconfig.Trace, now time.Time) (awsconfig.W
 	case !s.LoggedIn && !s.Refreshable:
 		return awsconfig.Warning{ID: "sso-expired", Message: "the SSO session for " + describeSSO(s) + " has ended",
 			Fix: "awsauth login --profile " + trace.Profile}, true
+	}
+	return awsconfig.Warning{}, false
+}
+
+// loginState reads the aws login cache of the chain's login hop.
+func loginState(trace *awsconfig.Trace, d session.Deps, now time.Time) *LoginState {
+	for _, h := range trace.Hops {
+		if h.Kind != awsconfig.KindLogin {
+			continue
+		}
+		store := &logintoken.Store{Dir: awspath.LoginCacheDir(d.Env)}
+		s := &LoginState{Profile: h.Profile, Session: h.LoginSession, CachePath: store.Path(h.LoginSession)}
+		tok, err := store.Read(h.LoginSession)
+		if err != nil {
+			var relogin *logintoken.ReloginError
+			if errors.As(logintoken.ReadError(h.LoginSession, store.Dir, err), &relogin) {
+				s.problem = relogin.Why
+			} else {
+				s.problem = err.Error()
+			}
+			return s
+		}
+		s.SignedIn = true
+		exp := tok.Expires().UTC()
+		s.CredentialsExpires = &exp
+		s.Renewable = tok.Refreshable()
+		if at, ok := tok.SignedIn(); ok {
+			ends := at.Add(logintoken.MaxSession)
+			lt := lifetime(ends, now)
+			s.SignedInAt, s.Ends, s.RemainingSeconds = &at, lt.Expires, lt.RemainingSeconds
+			if !now.Before(ends) {
+				s.Renewable = false
+			}
+		}
+		return s
+	}
+	return nil
+}
+
+func loginWarning(s *LoginState, now time.Time) (awsconfig.Warning, bool) {
+	fix := "awsauth login --profile " + s.Profile + "   (or: aws login --profile " + s.Profile + ")"
+	switch {
+	case !s.SignedIn:
+		return awsconfig.Warning{ID: "login-not-signed-in", Message: s.problem, Fix: fix}, true
+	case s.Ends != nil && !now.Before(*s.Ends):
+		return awsconfig.Warning{ID: "login-ended", Message: "the aws login session of profile " + s.Profile + " has ended (a session lasts at most 12h after the sign-in)", Fix: fix}, true
 	}
 	return awsconfig.Warning{}, false
 }
