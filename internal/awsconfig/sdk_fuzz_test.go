@@ -45,16 +45,16 @@ func FuzzAgreesWithSDKLoader(f *testing.F) {
 		cfg, creds := awsini.Parse([]byte(cfgText)), awsini.Parse([]byte(credsText))
 		shared := awsini.Combine(cfg, creds)
 
-		load := func(name string) (sc config.SharedConfig, err error, crashed any) {
+		load := func(name string) (sc config.SharedConfig, crashed any, err error) {
 			defer func() { crashed = recover() }()
 			sc, err = config.LoadSharedConfigProfile(context.Background(), name, func(o *config.LoadSharedConfigOptions) {
 				o.ConfigFiles = []string{files.Config}
 				o.CredentialsFiles = []string{files.Credentials}
 			})
-			return sc, err, crashed
+			return sc, crashed, err
 		}
 
-		_, _, crashed := load("default")
+		_, crashed, _ := load("default")
 		loneQuote := hasProblem(cfg, awsini.WhyLoneQuote) || hasProblem(creds, awsini.WhyLoneQuote)
 		if (crashed != nil) != loneQuote {
 			t.Fatalf("the SDK's reader crashed: %v; awsini reports a lone quote: %v", crashed, loneQuote)
@@ -74,7 +74,7 @@ func FuzzAgreesWithSDKLoader(f *testing.F) {
 
 		for _, name := range shared.Names() {
 			m, _ := shared.Get(name)
-			sc, err, _ := load(name)
+			sc, _, err := load(name)
 			// Only the profile itself missing, not its source_profile.
 			if _, ok := err.(config.SharedConfigProfileNotExistError); ok {
 				t.Fatalf("awsini finds %q, the SDK does not", name)
@@ -115,7 +115,7 @@ func FuzzAgreesWithSDKLoader(f *testing.F) {
 			if _, ok := shared.Get(name); ok {
 				continue
 			}
-			_, err, _ := load(name)
+			_, _, err := load(name)
 			if _, ok := err.(config.SharedConfigProfileNotExistError); !ok {
 				t.Fatalf("the SDK finds %q (err %v), awsini does not", name, err)
 			}
