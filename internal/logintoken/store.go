@@ -9,9 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
-
-	"github.com/gofrs/flock"
 
 	"github.com/awsauth/awsauth/internal/atomicfile"
 )
@@ -111,17 +108,10 @@ func (s *Store) LoginLock(ctx context.Context, session string) (unlock func(), e
 }
 
 func (s *Store) lock(ctx context.Context, session, suffix string) (unlock func(), err error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", s.Dir, err)
-	}
 	name := strings.TrimSuffix(filepath.Base(s.Path(session)), ".json")
-	l := flock.New(filepath.Join(s.Dir, ".awsauth-"+name+suffix))
-	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
+	unlock, err = atomicfile.Lock(ctx, filepath.Join(s.Dir, ".awsauth-"+name+suffix))
 	if err != nil {
 		return nil, fmt.Errorf("lock the aws login cache of %s: %w", session, err)
 	}
-	if !ok {
-		return nil, fmt.Errorf("lock the aws login cache of %s: %w", session, ctx.Err())
-	}
-	return func() { l.Unlock() }, nil
+	return unlock, nil
 }

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/awsauth/awsauth/internal/atomicfile"
 )
 
@@ -58,18 +56,11 @@ func (s *Store) LoginLock(ctx context.Context, key string) (unlock func(), err e
 }
 
 func (s *Store) lock(ctx context.Context, key, suffix string) (unlock func(), err error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", s.Dir, err)
-	}
-	l := flock.New(filepath.Join(s.Dir, ".awsauth-"+strings.TrimSuffix(hashName(key), ".json")+suffix))
-	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
+	unlock, err = atomicfile.Lock(ctx, filepath.Join(s.Dir, ".awsauth-"+strings.TrimSuffix(hashName(key), ".json")+suffix))
 	if err != nil {
 		return nil, fmt.Errorf("lock SSO cache for %s: %w", key, err)
 	}
-	if !ok {
-		return nil, fmt.Errorf("lock SSO cache for %s: %w", key, ctx.Err())
-	}
-	return func() { l.Unlock() }, nil
+	return unlock, nil
 }
 
 // Registration is a cached OIDC client registration, as the AWS CLI v2
