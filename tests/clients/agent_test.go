@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ func (w *agentWorld) runExecs(n int, seconds float64, flags []string, during fun
 			args := append([]string{"exec", "--profile", "dev"}, flags...)
 			args = append(args, "--", w.goclient)
 			cmd := exec.CommandContext(ctx, w.awsauth, args...)
-			cmd.Env = append(w.env, fmt.Sprintf("SOAK_SECONDS=%g", seconds))
+			cmd.Env = append(slices.Clone(w.env), fmt.Sprintf("SOAK_SECONDS=%g", seconds))
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			cmd.WaitDelay = 5 * time.Second
