@@ -241,13 +241,23 @@ func awaitRedirect(ctx context.Context, prompt func(redirect string), state stri
 		} else {
 			callbackPage(w, http.StatusOK, "Signed in. You can close this window and return to the terminal.")
 		}
+		// The page reaches the browser before the wait below ends and
+		// the server goes.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		select {
 		case got <- a:
 		default:
 		}
 	})}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		// Let the handler that answered the browser finish its page.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 	prompt(redirect)
 	select {
 	case a := <-got:
